@@ -62,9 +62,8 @@ void raven_auth_throttle_prune(RavenAuthThrottle *throttle, gint64 now);
 typedef struct RavenAuth RavenAuth;
 
 /* `db` must outlive the RavenAuth.  (transfer full) */
-RavenAuth *raven_auth_new(RavenUserDb *db,
-                          guint64 cache_ttl_ms,
-                          guint64 max_delay_ms);
+RavenAuth *
+raven_auth_new(RavenUserDb *db, guint64 cache_ttl_ms, guint64 max_delay_ms);
 void raven_auth_free(RavenAuth *auth);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(RavenAuth, raven_auth_free)
 

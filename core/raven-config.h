@@ -97,6 +97,8 @@ const char *raven_config_key(const RavenConfigNode *node, guint index);
 const char *raven_config_scalar(const RavenConfigNode *node);
 /* "FILE:LINE:COLUMN" (transfer full). */
 char *raven_config_where(const RavenConfigNode *node);
+/* "FILE:LINE:COLUMN" of the key at `index` of a map (transfer full). */
+char *raven_config_key_where(const RavenConfigNode *map, guint index);
 guint raven_config_line(const RavenConfigNode *node);
 guint raven_config_column(const RavenConfigNode *node);
 
@@ -105,9 +107,8 @@ gboolean raven_config_parse_size(const char *text, guint64 *bytes);
 gboolean raven_config_parse_duration_ms(const char *text, guint64 *ms);
 gboolean raven_config_parse_bool(const char *text, gboolean *value);
 /* "host:port", "[v6]:port"; host may be a name.  Port 1..65535. */
-gboolean raven_config_parse_address(const char *text,
-                                    char **host,
-                                    guint16 *port);
+gboolean
+raven_config_parse_address(const char *text, char **host, guint16 *port);
 
 G_END_DECLS
 

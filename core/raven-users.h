@@ -4,8 +4,9 @@
  * The database is the text file DATA_DIR/users, one user a line:
  *   ADDRESS:ARGON2ID-HASH:QUOTA-BYTES
  * (QUOTA-BYTES empty when the storage's default applies).  ravenctl writes it
- * atomically (temporary file, fsync, rename) under an flock on DATA_DIR/users.lock;
- * ravend rereads it when it changes.  Addresses are compared in lower case.
+ * atomically (temporary file, fsync, rename) under an flock on
+ * DATA_DIR/users.lock; ravend rereads it when it changes.  Addresses are
+ * compared in lower case.
  */
 #ifndef RAVEN_USERS_H
 #define RAVEN_USERS_H
@@ -58,9 +59,8 @@ gboolean raven_user_db_set_quota(RavenUserDb *db,
                                  const char *address,
                                  guint64 bytes, /* 0: the default */
                                  GError **error);
-gboolean raven_user_db_delete(RavenUserDb *db,
-                              const char *address,
-                              GError **error);
+gboolean
+raven_user_db_delete(RavenUserDb *db, const char *address, GError **error);
 
 /* The addresses of all users, sorted (transfer full). */
 GStrv raven_user_db_list(RavenUserDb *db);

@@ -41,7 +41,7 @@ G_BEGIN_DECLS
 
 typedef struct RavenPlugin RavenPlugin; /* a loaded plugin, owned by the core */
 typedef struct RavenConfigNode RavenConfigNode; /* a node of the config tree */
-typedef struct RavenConn RavenConn;     /* one client connection */
+typedef struct RavenConn RavenConn;             /* one client connection */
 typedef struct RavenCore RavenCore;
 
 /* ------------------------------------------------------------------------
@@ -51,14 +51,15 @@ typedef struct RavenCore RavenCore;
  */
 typedef enum {
 	RAVEN_CONFIG_STRING = 1,
-	RAVEN_CONFIG_INT,      /* a decimal integer */
-	RAVEN_CONFIG_BOOL,     /* true/false, yes/no, on/off */
-	RAVEN_CONFIG_SIZE,     /* bytes; suffixes K, M, G (powers of 1024) */
-	RAVEN_CONFIG_DURATION, /* seconds; suffixes ms, s, m, h, d */
-	RAVEN_CONFIG_MAP,      /* known keys, listed in `children` */
-	RAVEN_CONFIG_LIST,     /* items shaped as `children[0]` */
-	RAVEN_CONFIG_DICT,     /* free keys, values shaped as `children[0]` */
-	RAVEN_CONFIG_ADDRESS,  /* host:port, [v6]:port */
+	RAVEN_CONFIG_INT,       /* a decimal integer */
+	RAVEN_CONFIG_BOOL,      /* true/false, yes/no, on/off */
+	RAVEN_CONFIG_SIZE,      /* bytes; suffixes K, M, G (powers of 1024) */
+	RAVEN_CONFIG_DURATION,  /* seconds; suffixes ms, s, m, h, d */
+	RAVEN_CONFIG_MAP,       /* known keys, listed in `children` (NULL:
+	                         * any keys, the plugin checks them) */
+	RAVEN_CONFIG_LIST,      /* items shaped as `children[0]` */
+	RAVEN_CONFIG_DICT,      /* free keys, values shaped as `children[0]` */
+	RAVEN_CONFIG_ADDRESS,   /* host:port, [v6]:port */
 	RAVEN_CONFIG_LISTENERS, /* a protocol's listeners, see below */
 } RavenConfigType;
 
@@ -75,8 +76,9 @@ struct RavenConfigKey {
 
 /* RAVEN_CONFIG_LISTENERS is the shape of a protocol's `listen:` key, a list
  * of {address: HOST:PORT, tls: starttls|implicit|none, role: NAME}:
- *   listen: [{address: 127.0.0.1:2143}, {address: 127.0.0.1:2993, tls: implicit}]
- * The core opens the listeners of every registered protocol from it. */
+ *   listen: [{address: 127.0.0.1:2143}, {address: 127.0.0.1:2993, tls:
+ * implicit}] The core opens the listeners of every registered protocol from it.
+ */
 #define RAVEN_CONFIG_LISTEN_KEY                                                \
 	{                                                                      \
 		"listen", RAVEN_CONFIG_LISTENERS, 0, NULL, NULL                \
@@ -168,21 +170,21 @@ typedef struct {
 	gsize size;
 	RavenFilterPhase phase;
 	const char *client_address;
-	const char *helo;        /* nullable before HELO */
-	const char *sender;      /* nullable before MAIL; "" for <> */
-	const char *recipient;   /* RCPT phase: the recipient being checked */
+	const char *helo;      /* nullable before HELO */
+	const char *sender;    /* nullable before MAIL; "" for <> */
+	const char *recipient; /* RCPT phase: the recipient being checked */
 	const char *const *recipients; /* DATA phase: accepted recipients */
-	GBytes *message;         /* DATA phase: the message as received */
-	const char *auth_user;   /* nullable: the authenticated user */
+	GBytes *message;               /* DATA phase: the message as received */
+	const char *auth_user;         /* nullable: the authenticated user */
 } RavenFilterContext;
 
 typedef struct {
 	gsize size;
 	RavenVerdict verdict;
-	guint reply_code;     /* optional: own reply code, e.g. 550 */
-	char *reply_text;     /* optional (owned by the core after done) */
-	double score;         /* added to the message's score */
-	GPtrArray *symbols;   /* optional: char * names that scored */
+	guint reply_code;   /* optional: own reply code, e.g. 550 */
+	char *reply_text;   /* optional (owned by the core after done) */
+	double score;       /* added to the message's score */
+	GPtrArray *symbols; /* optional: char * names that scored */
 } RavenFilterResult;
 
 typedef void (*RavenFilterDone)(RavenFilterResult *result, gpointer done_data);
@@ -207,8 +209,8 @@ typedef enum {
 	RAVEN_ACTION_REPLY,         /* argument: reply text */
 	RAVEN_ACTION_REJECT,        /* argument: reason */
 	RAVEN_ACTION_DISCARD,
-	RAVEN_ACTION_FLAG,          /* argument: flag or keyword */
-	RAVEN_ACTION_NOTIFY,        /* argument: URL (webhook) */
+	RAVEN_ACTION_FLAG,   /* argument: flag or keyword */
+	RAVEN_ACTION_NOTIFY, /* argument: URL (webhook) */
 } RavenActionType;
 
 typedef struct {
@@ -221,7 +223,7 @@ typedef struct {
 	const char *sender;
 	const char *recipient; /* the local user */
 	GBytes *message;
-	gboolean junk;         /* the filter chain said junk */
+	gboolean junk; /* the filter chain said junk */
 	double score;
 } RavenDeliveryContext;
 
@@ -272,16 +274,16 @@ typedef struct {
 typedef struct {
 	gsize size;
 	guint32 uid;
-	guint flags;            /* RavenFlags */
-	char **keywords;        /* NULL-terminated, nullable */
+	guint flags;     /* RavenFlags */
+	char **keywords; /* NULL-terminated, nullable */
 	guint64 modseq;
-	gint64 internal_date;   /* Unix seconds */
+	gint64 internal_date; /* Unix seconds */
 	guint64 message_size;
 } RavenMessageInfo;
 
 typedef struct {
 	gsize size;
-	const char *name; /* "Drafts" ... */
+	const char *name;        /* "Drafts" ... */
 	const char *special_use; /* "\\Drafts" ..., nullable */
 	gboolean has_children;
 	gboolean subscribed;
@@ -295,41 +297,68 @@ typedef struct {
 	gsize size;
 	const char *name; /* "maildir" */
 	/* Folders of `user`, as RavenFolderInfo * (transfer full). */
-	GPtrArray *(*list_folders)(const char *user, gpointer data, GError **error);
-	gboolean (*create_folder)(const char *user, const char *folder,
-	                          gpointer data, GError **error);
-	gboolean (*delete_folder)(const char *user, const char *folder,
-	                          gpointer data, GError **error);
-	gboolean (*rename_folder)(const char *user, const char *from,
-	                          const char *to, gpointer data, GError **error);
-	RavenMailbox *(*open)(const char *user, const char *folder,
-	                      gpointer data, GError **error);
+	GPtrArray *(*list_folders)(const char *user,
+	                           gpointer data,
+	                           GError **error);
+	gboolean (*create_folder)(const char *user,
+	                          const char *folder,
+	                          gpointer data,
+	                          GError **error);
+	gboolean (*delete_folder)(const char *user,
+	                          const char *folder,
+	                          gpointer data,
+	                          GError **error);
+	gboolean (*rename_folder)(const char *user,
+	                          const char *from,
+	                          const char *to,
+	                          gpointer data,
+	                          GError **error);
+	RavenMailbox *(*open)(const char *user,
+	                      const char *folder,
+	                      gpointer data,
+	                      GError **error);
 	void (*close)(RavenMailbox *mailbox);
-	gboolean (*status)(RavenMailbox *mailbox, RavenMailboxStatus *status,
+	gboolean (*status)(RavenMailbox *mailbox,
+	                   RavenMailboxStatus *status,
 	                   GError **error);
 	/* Messages as RavenMessageInfo * (transfer full), in UID order. */
 	GPtrArray *(*list_messages)(RavenMailbox *mailbox, GError **error);
 	/* Store a message; returns its UID or 0 with `error`. */
-	guint32 (*append)(RavenMailbox *mailbox, GBytes *message, guint flags,
-	                  const char *const *keywords, gint64 internal_date,
+	guint32 (*append)(RavenMailbox *mailbox,
+	                  GBytes *message,
+	                  guint flags,
+	                  const char *const *keywords,
+	                  gint64 internal_date,
 	                  GError **error);
 	GBytes *(*fetch)(RavenMailbox *mailbox, guint32 uid, GError **error);
-	gboolean (*store)(RavenMailbox *mailbox, guint32 uid, RavenStoreMode mode,
-	                  guint flags, const char *const *keywords,
+	gboolean (*store)(RavenMailbox *mailbox,
+	                  guint32 uid,
+	                  RavenStoreMode mode,
+	                  guint flags,
+	                  const char *const *keywords,
 	                  GError **error);
 	/* Copy to another folder of the same user; returns the new UID. */
-	guint32 (*copy)(RavenMailbox *mailbox, guint32 uid, const char *folder,
+	guint32 (*copy)(RavenMailbox *mailbox,
+	                guint32 uid,
+	                const char *folder,
 	                GError **error);
-	guint32 (*move)(RavenMailbox *mailbox, guint32 uid, const char *folder,
+	guint32 (*move)(RavenMailbox *mailbox,
+	                guint32 uid,
+	                const char *folder,
 	                GError **error);
 	/* Remove messages flagged \Deleted; their UIDs go to `expunged`
 	 * (nullable, guint32 items). */
-	gboolean (*expunge)(RavenMailbox *mailbox, GArray *expunged,
+	gboolean (*expunge)(RavenMailbox *mailbox,
+	                    GArray *expunged,
 	                    GError **error);
-	gboolean (*quota)(const char *user, guint64 *used, guint64 *limit,
-	                  gpointer data, GError **error);
+	gboolean (*quota)(const char *user,
+	                  guint64 *used,
+	                  guint64 *limit,
+	                  gpointer data,
+	                  GError **error);
 	/* Watch an open mailbox; returns an id for unwatch. */
-	guint (*watch)(RavenMailbox *mailbox, RavenMailboxChanged changed,
+	guint (*watch)(RavenMailbox *mailbox,
+	               RavenMailboxChanged changed,
 	               gpointer changed_data);
 	void (*unwatch)(RavenMailbox *mailbox, guint id);
 } RavenStorage;
@@ -340,9 +369,13 @@ typedef struct {
 typedef struct {
 	gsize size;
 	const char *name;
-	GBytes *(*on_append)(const char *user, GBytes *message, gpointer data,
+	GBytes *(*on_append)(const char *user,
+	                     GBytes *message,
+	                     gpointer data,
 	                     GError **error);
-	GBytes *(*on_fetch)(const char *user, GBytes *stored, gpointer data,
+	GBytes *(*on_fetch)(const char *user,
+	                    GBytes *stored,
+	                    gpointer data,
 	                    GError **error);
 } RavenStorageLayer;
 
@@ -355,7 +388,7 @@ typedef enum {
 	RAVEN_EVENT_MESSAGE_DELIVERED,    /* stored locally or sent on */
 	RAVEN_EVENT_MESSAGE_MOVED,        /* from `from_folder` to `folder` */
 	RAVEN_EVENT_MESSAGE_DELETED,
-	RAVEN_EVENT_DELIVERY_FAILED,      /* `reason` says why */
+	RAVEN_EVENT_DELIVERY_FAILED, /* `reason` says why */
 	RAVEN_EVENT_USER_LOGGED_IN,
 	RAVEN_EVENT_DELIVERY_DEFERRED,
 	RAVEN_EVENT_LAST
@@ -367,16 +400,16 @@ typedef enum {
 typedef struct {
 	gsize size;
 	RavenEventType type;
-	const char *user;          /* nullable: mailbox owner */
-	const char *folder;        /* nullable */
-	const char *from_folder;   /* nullable: MOVED */
-	guint32 uid;               /* 0 when none */
-	const char *queue_id;      /* nullable: spool/queue id */
-	const char *sender;        /* nullable */
-	const char *recipient;     /* nullable */
-	const char *reason;        /* nullable: failures */
+	const char *user;           /* nullable: mailbox owner */
+	const char *folder;         /* nullable */
+	const char *from_folder;    /* nullable: MOVED */
+	guint32 uid;                /* 0 when none */
+	const char *queue_id;       /* nullable: spool/queue id */
+	const char *sender;         /* nullable */
+	const char *recipient;      /* nullable */
+	const char *reason;         /* nullable: failures */
 	const char *client_address; /* nullable */
-	const char *protocol;      /* nullable: "imap", "smtp" ... */
+	const char *protocol;       /* nullable: "imap", "smtp" ... */
 } RavenEvent;
 
 typedef void (*RavenEventCallback)(const RavenEvent *event, gpointer data);
@@ -403,22 +436,29 @@ struct RavenCore {
 	 * the plugin (use a static).  FALSE and `error` when refused. */
 	gboolean (*register_protocol)(RavenPlugin *plugin,
 	                              const RavenProtocol *protocol,
-	                              gpointer data, GError **error);
+	                              gpointer data,
+	                              GError **error);
 	gboolean (*register_storage)(RavenPlugin *plugin,
 	                             const RavenStorage *storage,
-	                             gpointer data, GError **error);
+	                             gpointer data,
+	                             GError **error);
 	gboolean (*register_filter)(RavenPlugin *plugin,
 	                            const RavenFilter *filter,
-	                            gpointer data, GError **error);
+	                            gpointer data,
+	                            GError **error);
 	gboolean (*register_delivery_agent)(RavenPlugin *plugin,
 	                                    const RavenDeliveryAgent *agent,
-	                                    gpointer data, GError **error);
+	                                    gpointer data,
+	                                    GError **error);
 	gboolean (*register_storage_layer)(RavenPlugin *plugin,
 	                                   const RavenStorageLayer *layer,
-	                                   gpointer data, GError **error);
+	                                   gpointer data,
+	                                   GError **error);
 	/* Subscribe to the event types in `mask` (RAVEN_EVENT_MASK). */
-	gboolean (*subscribe)(RavenPlugin *plugin, guint mask,
-	                      RavenEventCallback callback, gpointer data,
+	gboolean (*subscribe)(RavenPlugin *plugin,
+	                      guint mask,
+	                      RavenEventCallback callback,
+	                      gpointer data,
 	                      GError **error);
 	void (*publish)(const RavenEvent *event);
 
@@ -427,16 +467,21 @@ struct RavenCore {
 	const RavenConfigNode *(*config_get)(const RavenConfigNode *map,
 	                                     const char *key);
 	const char *(*config_string)(const RavenConfigNode *map,
-	                             const char *key, const char *fallback);
-	gint64 (*config_int)(const RavenConfigNode *map, const char *key,
+	                             const char *key,
+	                             const char *fallback);
+	gint64 (*config_int)(const RavenConfigNode *map,
+	                     const char *key,
 	                     gint64 fallback);
-	gboolean (*config_bool)(const RavenConfigNode *map, const char *key,
+	gboolean (*config_bool)(const RavenConfigNode *map,
+	                        const char *key,
 	                        gboolean fallback);
-	guint64 (*config_size)(const RavenConfigNode *map, const char *key,
+	guint64 (*config_size)(const RavenConfigNode *map,
+	                       const char *key,
 	                       guint64 fallback);
 	/* Durations in milliseconds. */
 	guint64 (*config_duration_ms)(const RavenConfigNode *map,
-	                              const char *key, guint64 fallback);
+	                              const char *key,
+	                              guint64 fallback);
 	/* LIST, DICT and MAP nodes: count, item, key of item. */
 	guint (*config_length)(const RavenConfigNode *node);
 	const RavenConfigNode *(*config_item)(const RavenConfigNode *node,
@@ -487,9 +532,12 @@ struct RavenCore {
 	/* Check a password: the answer comes to `done` on the main loop,
 	 * after the per-address failure delay.  `done` is never called from
 	 * inside this function. */
-	void (*auth_verify)(const char *user, const char *password,
-	                    const char *client_address, GCancellable *cancellable,
-	                    RavenAuthDone done, gpointer data);
+	void (*auth_verify)(const char *user,
+	                    const char *password,
+	                    const char *client_address,
+	                    GCancellable *cancellable,
+	                    RavenAuthDone done,
+	                    gpointer data);
 	/* The local user an address delivers to, after aliases (transfer
 	 * full), or NULL when it is not a local user. */
 	char *(*user_resolve)(const char *address);
@@ -526,17 +574,22 @@ typedef struct {
  *   RAVEN_PLUGIN_DEFINE("hello", "1.0", "MIT", "Says hello",
  *                       hello_init, hello_shutdown, hello_keys)
  */
-#define RAVEN_PLUGIN_DEFINE(name_, version_, license_, description_, init_,   \
+#define RAVEN_PLUGIN_DEFINE(name_, version_, license_, description_, init_,    \
                             shutdown_, keys_)                                  \
-	G_MODULE_EXPORT const RavenPluginInfo *raven_plugin_info(void);       \
-	G_MODULE_EXPORT const RavenPluginInfo *raven_plugin_info(void)        \
+	G_MODULE_EXPORT const RavenPluginInfo *raven_plugin_info(void);        \
+	G_MODULE_EXPORT const RavenPluginInfo *raven_plugin_info(void)         \
 	{                                                                      \
 		static const RavenPluginInfo info = {                          \
-			sizeof(RavenPluginInfo), RAVEN_ABI_MAJOR,              \
-			RAVEN_ABI_MINOR,         name_,                        \
-			version_,                license_,                     \
-			description_,            init_,                        \
-			shutdown_,               keys_,                        \
+			sizeof(RavenPluginInfo),                               \
+			RAVEN_ABI_MAJOR,                                       \
+			RAVEN_ABI_MINOR,                                       \
+			name_,                                                 \
+			version_,                                              \
+			license_,                                              \
+			description_,                                          \
+			init_,                                                 \
+			shutdown_,                                             \
+			keys_,                                                 \
 		};                                                             \
 		return &info;                                                  \
 	}
