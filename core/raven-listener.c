@@ -348,6 +348,15 @@ accept_one(Listener *l, int fd, const char *peer, const char *local)
 }
 
 static gboolean
+resume_accepting(gpointer data)
+{
+	Listener *l = data;
+
+	l->watch = g_unix_fd_add(l->fd, G_IO_IN, on_accept, l);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean
 on_accept(gint lfd, GIOCondition condition, gpointer data)
 {
 	Listener *l = data;
@@ -359,6 +368,15 @@ on_accept(gint lfd, GIOCondition condition, gpointer data)
 		int fd = accept4(lfd, (struct sockaddr *)&ss, &len,
 		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* Out of descriptors: the socket stays readable, so
+			 * stop polling it for a moment instead of spinning. */
+			g_warning("%s: accept on %s: %s; pausing 100 ms",
+			          l->protocol->name, l->address,
+			          g_strerror(errno));
+			l->watch = g_timeout_add(100, resume_accepting, l);
+			return G_SOURCE_REMOVE;
+		}
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR
 			    && errno != ECONNABORTED)

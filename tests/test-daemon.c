@@ -8,7 +8,9 @@
 #include "raven-test-util.h"
 
 #include <gnutls/gnutls.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -400,6 +402,45 @@ test_sigterm_drains(Fixture *f, gconstpointer data)
 	close(fd);
 }
 
+/* As root with server.user: the daemon runs as that user, for good. */
+static void
+test_drops_privileges(void)
+{
+	g_autofree char *yaml = NULL;
+	g_autoptr(RavenTestDaemon) d = NULL;
+	g_autofree char *status_path = NULL;
+	g_autofree char *status = NULL;
+	struct passwd *nobody = getpwnam("nobody");
+	Fixture f = { raven_test_free_port(), raven_test_free_port(), NULL };
+	int fd;
+
+	if (geteuid() != 0 || nobody == NULL) {
+		g_test_skip("needs root and a user 'nobody'");
+		return;
+	}
+	yaml = echo_yaml(&f, NULL);
+	d = raven_test_daemon_new("  user: nobody\n", yaml);
+	g_assert_cmpint(chmod(d->dir, 0755), ==, 0);
+	g_assert_true(raven_test_daemon_start(d));
+	fd = raven_test_connect(f.port);
+	assert_line(fd, "220 hello mx");
+	close(fd);
+	status_path = g_strdup_printf("/proc/%s/status",
+	                              g_subprocess_get_identifier(d->process));
+	g_assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
+	g_assert_nonnull(strstr(status, "NoNewPrivs:\t1"));
+	{
+		g_autofree char *uid = g_strdup_printf(
+			"Uid:\t%u\t%u\t%u\t%u", nobody->pw_uid, nobody->pw_uid,
+			nobody->pw_uid, nobody->pw_uid);
+		g_autofree char *groups
+			= g_strdup_printf("Groups:\t%u \n", nobody->pw_gid);
+
+		g_assert_nonnull(strstr(status, uid));
+		g_assert_nonnull(strstr(status, groups));
+	}
+}
+
 #define DAEMON_TEST(path, func, extra)                                         \
 	g_test_add(path, Fixture, extra, fixture_set_up, func,                 \
 	           fixture_tear_down)
@@ -421,6 +462,8 @@ main(int argc, char **argv)
 	g_test_add_func("/daemon/start/init-fails", test_start_init_fails);
 	g_test_add_func("/daemon/start/missing-plugin",
 	                test_start_missing_plugin);
+	g_test_add_func("/daemon/start/drops-privileges",
+	                test_drops_privileges);
 	DAEMON_TEST("/daemon/conn/lines", test_lines, NULL);
 	DAEMON_TEST("/daemon/tls/starttls-drops-pipelined", test_starttls,
 	            NULL);

@@ -7,7 +7,7 @@
 #include <raven/raven-plugin.h>
 
 static void
-on_login(const RavenEvent *event, gpointer data)
+on_login(const RavenEvent *event, G_GNUC_UNUSED gpointer data)
 {
 	g_message("hello, %s", event->user ? event->user : "someone");
 }
