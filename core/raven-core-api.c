@@ -9,7 +9,9 @@
 #include "raven-core-api.h"
 
 #include "raven-conn.h"
+#include "raven-filter-chain.h"
 #include "raven-loader.h"
+#include "raven-message.h"
 
 static RavenServer *api_server;
 
@@ -146,6 +148,47 @@ storage(gpointer *data)
 	return r->vtable;
 }
 
+static void
+filter_run(const RavenFilterContext *ctx,
+           RavenFilterChainDone done,
+           gpointer data)
+{
+	raven_filter_chain_run(api_server->registry, ctx, done, data);
+}
+
+static void
+spool_submit(const RavenEnvelope *envelope,
+             GBytes *message,
+             RavenSpoolDone done,
+             gpointer data)
+{
+	g_autofree char *id = raven_spool_new_id();
+	g_autofree char *received
+		= raven_message_received(envelope, id, api_server->hostname);
+
+	raven_spool_submit(api_server->spool, id, envelope, message, received,
+	                   done, data);
+}
+
+static gboolean
+user_over_quota(const char *user)
+{
+	gpointer data = NULL;
+	const RavenStorage *vt = storage(&data);
+	guint64 used = 0, limit = 0;
+
+	if (vt == NULL || vt->quota == NULL
+	    || !vt->quota(user, &used, &limit, data, NULL))
+		return FALSE;
+	return limit > 0 && used >= limit;
+}
+
+static guint64
+user_quota(const char *user)
+{
+	return raven_user_db_get_quota(api_server->users, user);
+}
+
 static const RavenCore core_api = {
 	.size = sizeof(RavenCore),
 	.abi_major = RAVEN_ABI_MAJOR,
@@ -192,6 +235,10 @@ static const RavenCore core_api = {
 	.user_resolve = user_resolve,
 	.domain_is_local = domain_is_local,
 	.storage = storage,
+	.filter_run = filter_run,
+	.spool_submit = spool_submit,
+	.user_over_quota = user_over_quota,
+	.user_quota = user_quota,
 };
 
 const RavenCore *

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 #define RAVEN_DEFAULT_SHUTDOWN_TIMEOUT_MS 10000
 #define RAVEN_DEFAULT_AUTH_CACHE_TTL_MS 300000
 #define RAVEN_DEFAULT_AUTH_MAX_DELAY_MS 15000
+#define RAVEN_DEFAULT_MIN_FREE_SPACE (64 * 1024 * 1024)
 
 /* The top level of raven.yaml. */
 extern const RavenConfigKey raven_schema_root[];

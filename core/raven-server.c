@@ -98,6 +98,8 @@ raven_server_free(RavenServer *server)
 	if (server == NULL)
 		return;
 	raven_listeners_free(server->listeners);
+	raven_delivery_free(server->delivery);
+	raven_spool_free(server->spool);
 	/* Plugins stop in the reverse order of their start. */
 	for (guint i = server->plugins->len; i > 0; i--)
 		raven_plugin_stop(g_ptr_array_index(server->plugins, i - 1));
@@ -222,6 +224,41 @@ open_users(RavenServer *server, GError **error)
 	                                     RAVEN_DEFAULT_AUTH_CACHE_TTL_MS),
 		raven_config_get_duration_ms(auth, "max_failure_delay",
 	                                     RAVEN_DEFAULT_AUTH_MAX_DELAY_MS));
+	return TRUE;
+}
+
+static void
+spool_committed(const char *queue_id, gpointer data)
+{
+	RavenServer *server = data;
+
+	raven_delivery_start(server->delivery, queue_id);
+}
+
+/* The spool, and the delivery of what a previous run left in it. */
+static gboolean
+open_spool(RavenServer *server, GError **error)
+{
+	g_autofree char *dir
+		= g_build_filename(server->data_dir, "spool", NULL);
+	g_autoptr(GPtrArray) left = NULL;
+
+	server->spool = raven_spool_open(
+		dir,
+		raven_config_get_size(section(server, "server"),
+	                              "min_free_space",
+	                              RAVEN_DEFAULT_MIN_FREE_SPACE),
+		spool_committed, server, error);
+	if (server->spool == NULL)
+		return FALSE;
+	server->delivery = raven_delivery_new(server->spool, server->registry,
+	                                      server->users, server->events);
+	left = raven_spool_recover(server->spool);
+	if (left->len > 0)
+		g_message("spool: delivering %u messages left by the last run",
+		          left->len);
+	for (guint i = 0; i < left->len; i++)
+		raven_delivery_start(server->delivery, left->pdata[i]);
 	return TRUE;
 }
 
@@ -368,7 +405,7 @@ raven_server_start(RavenServer *server, GError **error)
 		g_info("privileges dropped to uid %d gid %d", (int)uid,
 		       (int)gid);
 	}
-	if (!open_users(server, error))
+	if (!open_users(server, error) || !open_spool(server, error))
 		return FALSE;
 	socket_path = g_build_filename(server->data_dir, RAVEN_CONTROL_SOCKET,
 	                               NULL);

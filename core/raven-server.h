@@ -7,9 +7,11 @@
 #include "raven-auth.h"
 #include "raven-config.h"
 #include "raven-control.h"
+#include "raven-delivery.h"
 #include "raven-events.h"
 #include "raven-listener.h"
 #include "raven-registry.h"
+#include "raven-spool.h"
 #include "raven-tls.h"
 #include "raven-users.h"
 
@@ -31,6 +33,8 @@ struct RavenServer {
 	RavenUserDb *users;
 	RavenAuth *auth;
 	RavenControl *control;
+	RavenSpool *spool;
+	RavenDelivery *delivery;
 	GMainLoop *loop;
 	guint64 shutdown_timeout_ms;
 	gboolean stopping;

@@ -361,7 +361,29 @@ typedef struct {
 	               RavenMailboxChanged changed,
 	               gpointer changed_data);
 	void (*unwatch)(RavenMailbox *mailbox, guint id);
+	/* Deliver a new message into `folder` of `user` (created on first
+	 * use), exactly once: a second call with the same `key` stores
+	 * nothing and returns the UID of the first.  The message is on disk
+	 * (fsynced) when it returns.  RAVEN_STORAGE_ERROR_QUOTA when it does
+	 * not fit.  Returns the UID, or 0 with `error`. */
+	guint32 (*deliver)(const char *user,
+	                   const char *folder,
+	                   GBytes *message,
+	                   const char *key,
+	                   gpointer data,
+	                   GError **error);
 } RavenStorage;
+
+/* Errors of storages, one domain for all of them. */
+#define RAVEN_STORAGE_ERROR (g_quark_from_static_string("raven-storage-error"))
+typedef enum {
+	RAVEN_STORAGE_ERROR_IO,        /* the disk failed */
+	RAVEN_STORAGE_ERROR_NOT_FOUND, /* no such folder or message */
+	RAVEN_STORAGE_ERROR_EXISTS,    /* the folder exists already */
+	RAVEN_STORAGE_ERROR_INVALID,   /* a bad folder name */
+	RAVEN_STORAGE_ERROR_QUOTA,     /* over the user's quota */
+	RAVEN_STORAGE_ERROR_STALE,     /* the mailbox changed under us */
+} RavenStorageError;
 
 /* A storage layer sees every message on its way into and out of storage
  * (the crypt plugin encrypts on append and decrypts on fetch).  Runs on
@@ -413,6 +435,61 @@ typedef struct {
 } RavenEvent;
 
 typedef void (*RavenEventCallback)(const RavenEvent *event, gpointer data);
+
+/* ------------------------------------------------------------------------
+ * Messages on their way in: a protocol hands an accepted message and its
+ * envelope to the core's spool; the core delivers it.
+ */
+#define RAVEN_NOTIFY_NEVER (1u << 0)
+#define RAVEN_NOTIFY_SUCCESS (1u << 1)
+#define RAVEN_NOTIFY_FAILURE (1u << 2)
+#define RAVEN_NOTIFY_DELAY (1u << 3)
+
+typedef struct {
+	gsize size;
+	const char *address; /* as given in RCPT TO, without <> */
+	const char *orcpt;   /* nullable: DSN ORCPT=, as given */
+	guint notify;        /* RAVEN_NOTIFY_* bits; 0: not given */
+} RavenRecipient;
+
+typedef struct {
+	gsize size;
+	const char *sender; /* "" for the null sender <> */
+	const RavenRecipient *recipients;
+	guint n_recipients;
+	const char *envid; /* nullable: DSN ENVID= */
+	gboolean ret_full; /* DSN RET=FULL (else HDRS or not given) */
+	const char *client_address;
+	const char *client_name; /* nullable: reverse DNS */
+	const char *helo;
+	const char *protocol;  /* "ESMTP", "ESMTPS", "ESMTPSA" ... */
+	const char *auth_user; /* nullable */
+	gboolean junk;         /* the filter chain said junk */
+	double score;
+	gboolean body_8bit; /* BODY=8BITMIME */
+	gboolean smtputf8;
+} RavenEnvelope;
+
+/* The spool has the message (fsynced) when ok; `queue_id` names it in
+ * logs and replies.  On failure `error` is a RAVEN_MESSAGE_ERROR whose code
+ * says which reply to give. */
+typedef void (*RavenSpoolDone)(gboolean ok,
+                               const char *queue_id,
+                               const GError *error,
+                               gpointer data);
+
+#define RAVEN_MESSAGE_ERROR (g_quark_from_static_string("raven-message-error"))
+typedef enum {
+	RAVEN_MESSAGE_ERROR_SYNTAX,   /* 550 5.6.0: the header is broken */
+	RAVEN_MESSAGE_ERROR_TOO_DEEP, /* 554 5.6.0: MIME nesting too deep */
+	RAVEN_MESSAGE_ERROR_TOO_MANY, /* 554 5.6.0: too many MIME parts */
+	RAVEN_MESSAGE_ERROR_NO_SPACE, /* 452 4.3.1: the disk is full */
+	RAVEN_MESSAGE_ERROR_IO,       /* 451 4.3.0: writing failed */
+} RavenMessageError;
+
+/* The filter chain's combined answer for one phase. */
+typedef void (*RavenFilterChainDone)(const RavenFilterResult *result,
+                                     gpointer data);
 
 /* ------------------------------------------------------------------------
  * Users: authentication with the core's per-address failure delay and cache.
@@ -545,6 +622,29 @@ struct RavenCore {
 
 	/* The registered storage and layers, for protocol plugins. */
 	const RavenStorage *(*storage)(gpointer *data);
+
+	/* The pipeline. */
+	/* Run every filter registered for ctx->phase, in config order,
+	 * stopping at the first verdict other than PROCEED; `done` gets the
+	 * verdict with the summed score (called later, on the main loop). */
+	void (*filter_run)(const RavenFilterContext *ctx,
+	                   RavenFilterChainDone done,
+	                   gpointer data);
+	/* Check the message (header syntax, MIME limits), add the Received
+	 * header, write it and its envelope to the spool and fsync both,
+	 * then call `done`; delivery follows on its own.  Say 250 only
+	 * after `done` said ok.  `message` as received, dot-unstuffed, CRLF
+	 * line ends. */
+	void (*spool_submit)(const RavenEnvelope *envelope,
+	                     GBytes *message,
+	                     RavenSpoolDone done,
+	                     gpointer data);
+	/* Quota of a local user: TRUE when `user` (canonical) is already at
+	 * or over the limit. */
+	gboolean (*user_over_quota)(const char *user);
+	/* The user's own quota in bytes from `ravenctl user quota`, 0 when
+	 * the storage's default applies. */
+	guint64 (*user_quota)(const char *user);
 };
 
 /* ------------------------------------------------------------------------

@@ -1,0 +1,64 @@
+/* raven-spool.h: the durable spool between "250 Ok" and delivery.
+ * SPDX-License-Identifier: MIT
+ *
+ * DATA_DIR/spool/ holds one file per accepted message (raven-spool-format.h).
+ * A message is written to spool/tmp/, fsynced, renamed into spool/ and the
+ * folder fsynced before the submitter is told; the folder fsync is shared
+ * by the messages that arrive together (group commit).  A file in spool/ is
+ * removed only when every recipient is delivered or has failed for good.
+ * Failed ones move to spool/failed/ with a .reason file beside them, for the
+ * bounce reports of the outbound queue; unreadable ones to spool/corrupt/.
+ */
+#ifndef RAVEN_SPOOL_H
+#define RAVEN_SPOOL_H
+
+#include "raven-spool-format.h"
+
+G_BEGIN_DECLS
+
+typedef struct RavenSpool RavenSpool;
+
+/* Told on the main loop of each newly committed message. */
+typedef void (*RavenSpoolCommitted)(const char *queue_id, gpointer data);
+
+/* Open (make) the spool under `dir`; refuse messages while less than
+ * `min_free` bytes are free on its disk.  (transfer full) */
+RavenSpool *raven_spool_open(const char *dir,
+                             guint64 min_free,
+                             RavenSpoolCommitted committed,
+                             gpointer committed_data,
+                             GError **error);
+void raven_spool_free(RavenSpool *spool);
+
+/* Check `message`, put `received` (a complete header field, nullable) in
+ * front of it and commit it with `envelope` under `queue_id`; `done` then
+ * runs on the main loop (raven-plugin.h, RavenSpoolDone). */
+void raven_spool_submit(RavenSpool *spool,
+                        const char *queue_id,
+                        const RavenEnvelope *envelope,
+                        GBytes *message,
+                        const char *received,
+                        RavenSpoolDone done,
+                        gpointer data);
+
+/* A new, unique, time-ordered queue id (transfer full). */
+char *raven_spool_new_id(void);
+
+/* The ids in the spool (after a restart), oldest first; unreadable files
+ * are moved to corrupt/ and logged.  Leftovers in tmp/ are deleted: they
+ * were never acknowledged.  (transfer full) */
+GPtrArray *raven_spool_recover(RavenSpool *spool);
+
+/* Read an entry.  Thread-safe. */
+RavenSpoolEntry *
+raven_spool_read(RavenSpool *spool, const char *queue_id, GError **error);
+/* Delivered: forget it. */
+void raven_spool_remove(RavenSpool *spool, const char *queue_id);
+/* Failed for good for some recipients: keep it in failed/ with `reasons`
+ * (one line per failed recipient: "ADDRESS STATUS TEXT"). */
+void
+raven_spool_fail(RavenSpool *spool, const char *queue_id, const char *reasons);
+
+G_END_DECLS
+
+#endif /* RAVEN_SPOOL_H */
