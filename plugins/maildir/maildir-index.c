@@ -1,0 +1,366 @@
+/* maildir-index.c: a folder's UID index, the file raven-uidlist.
+ * SPDX-License-Identifier: MIT
+ *
+ * The file, rewritten whole (temporary file, fsync, rename) under the
+ * folder's flock:
+ *
+ *   1 V<uidvalidity> N<uidnext> M<highestmodseq>
+ *   <uid> <modseq> :<file name in new/ or cur/>
+ *   ...
+ *
+ * one line per message in UID order.  The name keeps the flags it had when
+ * last seen, so a flag change made by another tool is noticed (and given a
+ * modseq) on the next sync.  UIDs are never reused: UIDNEXT only grows.
+ */
+#include "config.h"
+
+#include "maildir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static void
+record_free(MaildirRecord *record)
+{
+	g_free(record->name);
+	g_free(record);
+}
+
+static MaildirRecord *
+record_new(guint32 uid, guint64 modseq, const char *name, gboolean in_new)
+{
+	MaildirRecord *record = g_new0(MaildirRecord, 1);
+
+	record->uid = uid;
+	record->modseq = modseq;
+	record->name = g_strdup(name);
+	record->base_len = maildir_name_base_len(name);
+	record->in_new = in_new;
+	record->mtime = -1;
+	maildir_name_parse_info(name, &record->upper, &record->lower);
+	return record;
+}
+
+MaildirIndex *
+maildir_index_new(void)
+{
+	MaildirIndex *index = g_new0(MaildirIndex, 1);
+
+	/* No free function: compaction shrinks the array by hand. */
+	index->records = g_ptr_array_new();
+	index->by_base
+		= g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	index->uidnext = 1;
+	index->highest_modseq = 1;
+	return index;
+}
+
+void
+maildir_index_free(MaildirIndex *index)
+{
+	if (index == NULL)
+		return;
+	for (guint i = 0; i < index->records->len; i++)
+		record_free(g_ptr_array_index(index->records, i));
+	g_ptr_array_unref(index->records);
+	g_hash_table_unref(index->by_base);
+	g_free(index);
+}
+
+/* Add `record` at the end (its UID is the highest); FALSE for a second
+ * record of the same file, which is then freed. */
+static gboolean
+index_insert(MaildirIndex *index, MaildirRecord *record)
+{
+	char *base = g_strndup(record->name, record->base_len);
+
+	if (g_hash_table_contains(index->by_base, base)) {
+		g_free(base);
+		record_free(record);
+		return FALSE;
+	}
+	g_hash_table_insert(index->by_base, base, record);
+	g_ptr_array_add(index->records, record);
+	return TRUE;
+}
+
+static gboolean
+parse_record(MaildirIndex *index, const char *line)
+{
+	char *end;
+	guint64 uid = g_ascii_strtoull(line, &end, 10);
+	guint64 modseq;
+	const char *name;
+
+	if (end == line || *end != ' ' || uid == 0 || uid >= index->uidnext)
+		return FALSE;
+	if (index->records->len > 0) {
+		MaildirRecord *last = g_ptr_array_index(
+			index->records, index->records->len - 1);
+
+		if (uid <= last->uid)
+			return FALSE;
+	}
+	line = end + 1;
+	modseq = g_ascii_strtoull(line, &end, 10);
+	if (end == line || strncmp(end, " :", 2) != 0)
+		return FALSE;
+	name = end + 2;
+	if (*name == '\0' || *name == '.' || strchr(name, '/') != NULL)
+		return FALSE;
+	index_insert(index, record_new((guint32)uid,
+	                               MIN(modseq, index->highest_modseq), name,
+	                               FALSE));
+	return TRUE;
+}
+
+/* The index in `data`, or NULL when its header is damaged. */
+static MaildirIndex *
+index_parse(const char *path, const char *data)
+{
+	g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
+	MaildirIndex *index = maildir_index_new();
+	guint bad = 0;
+
+	if (lines[0] == NULL
+	    || sscanf(lines[0], "1 V%u N%u M%" G_GUINT64_FORMAT,
+	              &index->uidvalidity, &index->uidnext,
+	              &index->highest_modseq)
+	               != 3
+	    || index->uidvalidity == 0 || index->uidnext == 0) {
+		maildir_index_free(index);
+		return NULL;
+	}
+	for (guint i = 1; lines[i]; i++) {
+		if (*lines[i] != '\0' && !parse_record(index, lines[i]))
+			bad++;
+	}
+	if (bad > 0)
+		g_warning("%s: %u damaged lines skipped", path, bad);
+	return index;
+}
+
+static void
+index_replace(MaildirFolder *folder, MaildirIndex *index)
+{
+	maildir_index_free(folder->index);
+	folder->index = index;
+}
+
+static void
+index_start(MaildirFolder *folder)
+{
+	MaildirIndex *index = maildir_index_new();
+
+	index->uidvalidity = maildir_uidvalidity_next(folder->user->root);
+	index->dirty = TRUE;
+	index_replace(folder, index);
+}
+
+gboolean
+maildir_index_refresh(MaildirFolder *folder, gboolean *reread, GError **error)
+{
+	g_autofree char *path
+		= g_build_filename(folder->path, MAILDIR_INDEX_FILE, NULL);
+	g_autofree char *data = NULL;
+	g_autoptr(GError) file_error = NULL;
+	MaildirFileId id = maildir_file_id(path);
+	MaildirIndex *index;
+
+	*reread = FALSE;
+	if (folder->index != NULL
+	    && maildir_file_id_equal(&id, &folder->index->file))
+		return TRUE;
+	*reread = TRUE;
+	if (!id.exists) {
+		index_start(folder);
+		return TRUE;
+	}
+	if (!g_file_get_contents(path, &data, NULL, &file_error)) {
+		g_set_error(error, RAVEN_STORAGE_ERROR, RAVEN_STORAGE_ERROR_IO,
+		            "cannot read the index of folder '%s': %s",
+		            folder->name, file_error->message);
+		return FALSE;
+	}
+	index = index_parse(path, data);
+	if (index == NULL) {
+		g_warning("%s is damaged: folder '%s' of %s gets new UIDs",
+		          path, folder->name, folder->user->name);
+		index_start(folder);
+		return TRUE;
+	}
+	index->file = id;
+	index_replace(folder, index);
+	return TRUE;
+}
+
+gboolean
+maildir_index_write(MaildirFolder *folder, GError **error)
+{
+	MaildirIndex *index = folder->index;
+	g_autofree char *path
+		= g_build_filename(folder->path, MAILDIR_INDEX_FILE, NULL);
+	g_autoptr(GString) out
+		= g_string_sized_new(64 + 64 * index->records->len);
+
+	g_string_append_printf(out, "1 V%u N%u M%" G_GUINT64_FORMAT "\n",
+	                       index->uidvalidity, index->uidnext,
+	                       index->highest_modseq);
+	for (guint i = 0; i < index->records->len; i++) {
+		MaildirRecord *record = g_ptr_array_index(index->records, i);
+
+		if (!record->gone)
+			g_string_append_printf(
+				out, "%u %" G_GUINT64_FORMAT " :%s\n",
+				record->uid, record->modseq, record->name);
+	}
+	if (!maildir_write_file(path, out->str, out->len, error))
+		return FALSE;
+	index->file = maildir_file_id(path);
+	index->dirty = FALSE;
+	return TRUE;
+}
+
+MaildirRecord *
+maildir_index_lookup(MaildirIndex *index, guint32 uid)
+{
+	guint low = 0;
+	guint high = index->records->len;
+
+	while (low < high) {
+		guint mid = low + (high - low) / 2;
+		MaildirRecord *record = g_ptr_array_index(index->records, mid);
+
+		if (record->uid == uid)
+			return record->gone ? NULL : record;
+		if (record->uid < uid)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return NULL;
+}
+
+MaildirRecord *
+maildir_index_find_unique(MaildirIndex *index, const char *unique)
+{
+	for (guint i = 0; i < index->records->len; i++) {
+		MaildirRecord *record = g_ptr_array_index(index->records, i);
+
+		if (!record->gone
+		    && maildir_name_has_unique(record->name, unique))
+			return record;
+	}
+	return NULL;
+}
+
+MaildirRecord *
+maildir_index_add(MaildirIndex *index, const char *name, gboolean in_new)
+{
+	MaildirRecord *record = record_new(
+		index->uidnext, index->highest_modseq + 1, name, in_new);
+
+	if (!index_insert(index, record))
+		return NULL;
+	index->uidnext++;
+	index->highest_modseq++;
+	index->dirty = TRUE;
+	return record;
+}
+
+void
+maildir_index_rename(MaildirIndex *index,
+                     MaildirRecord *record,
+                     const char *name,
+                     gboolean in_new)
+{
+	gsize base_len = maildir_name_base_len(name);
+
+	if (base_len != record->base_len
+	    || strncmp(name, record->name, base_len) != 0) {
+		char *old = g_strndup(record->name, record->base_len);
+
+		g_hash_table_remove(index->by_base, old);
+		g_hash_table_insert(index->by_base, g_strndup(name, base_len),
+		                    record);
+		g_free(old);
+	}
+	g_free(record->name);
+	record->name = g_strdup(name);
+	record->base_len = base_len;
+	record->in_new = in_new;
+	record->mtime = -1;
+	maildir_name_parse_info(name, &record->upper, &record->lower);
+	index->dirty = TRUE;
+}
+
+void
+maildir_index_touch(MaildirIndex *index, MaildirRecord *record)
+{
+	record->modseq = ++index->highest_modseq;
+	index->dirty = TRUE;
+}
+
+void
+maildir_index_remove(MaildirIndex *index, MaildirRecord *record)
+{
+	g_autofree char *base = g_strndup(record->name, record->base_len);
+
+	if (record->gone)
+		return;
+	g_hash_table_remove(index->by_base, base);
+	record->gone = TRUE;
+	index->highest_modseq++;
+	index->dirty = TRUE;
+}
+
+void
+maildir_index_compact(MaildirIndex *index)
+{
+	guint kept = 0;
+
+	for (guint i = 0; i < index->records->len; i++) {
+		MaildirRecord *record = g_ptr_array_index(index->records, i);
+
+		if (record->gone)
+			record_free(record);
+		else
+			index->records->pdata[kept++] = record;
+	}
+	g_ptr_array_set_size(index->records, kept);
+}
+
+guint32
+maildir_uidvalidity_next(const char *root)
+{
+	g_autofree char *path
+		= g_build_filename(root, MAILDIR_UIDVALIDITY_FILE, NULL);
+	guint32 now = (guint32)(g_get_real_time() / G_USEC_PER_SEC);
+	guint32 next = now;
+	char buf[32] = { 0 };
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ssize_t got;
+
+	/* One counter per user, so a folder made again in the same second
+	 * still gets a new UIDVALIDITY. */
+	if (fd < 0)
+		return now;
+	while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	got = pread(fd, buf, sizeof buf - 1, 0);
+	if (got > 0) {
+		guint64 last = g_ascii_strtoull(buf, NULL, 16);
+
+		if (last >= now && last < G_MAXUINT32)
+			next = (guint32)last + 1;
+	}
+	g_snprintf(buf, sizeof buf, "%08x\n", next);
+	if (pwrite(fd, buf, strlen(buf), 0) < 0 || ftruncate(fd, 9) < 0)
+		g_debug("cannot update %s: %s", path, g_strerror(errno));
+	close(fd);
+	return next;
+}
