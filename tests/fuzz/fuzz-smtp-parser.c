@@ -1,0 +1,187 @@
+/* fuzz-smtp-parser.c: fuzz the smtp plugin's command, parameter and DATA
+ * stream parsers.
+ * SPDX-License-Identifier: MIT
+ *
+ * Built with -fsanitize=fuzzer and -DRAVEN_LIBFUZZER it is a libFuzzer
+ * target.  Otherwise main() runs it over a bounded set of deterministic
+ * pseudo-random and mutated inputs (a few seconds at most) and prints TAP,
+ * so `make check` (and the ASan build) runs it as a normal test.
+ */
+#include "smtp-parser.h"
+#include "smtp-stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
+
+static void
+check_path(const SmtpPath *path)
+{
+	if (path->address == NULL || path->local == NULL)
+		abort();
+	if (strlen(path->address) > SMTP_MAX_PATH)
+		abort();
+}
+
+static void
+fuzz_command(const char *line)
+{
+	g_autofree char *verb = NULL;
+	const char *args;
+	SmtpMailArgs mail;
+	SmtpRcptArgs rcpt;
+	guint64 size;
+	gboolean last;
+
+	if (!smtp_split_command(line, &verb, &args))
+		return;
+	if (smtp_parse_mail(args, &mail) == SMTP_OK) {
+		check_path(&mail.path);
+		smtp_mail_args_clear(&mail);
+	}
+	if (smtp_parse_rcpt(args, &rcpt) == SMTP_OK) {
+		check_path(&rcpt.path);
+		smtp_rcpt_args_clear(&rcpt);
+	}
+	smtp_parse_bdat(args, &size, &last);
+	g_free(smtp_xtext_decode(args, strlen(args)));
+	smtp_domain_valid(args, strlen(args));
+}
+
+/* Decoding in one piece and byte by byte must agree. */
+static void
+fuzz_stream(const guint8 *data, gsize size)
+{
+	g_autoptr(GByteArray) whole = g_byte_array_new();
+	g_autoptr(GByteArray) bytes = g_byte_array_new();
+	SmtpStream a, b;
+	SmtpStreamResult ra, rb = SMTP_STREAM_MORE;
+	gsize used_a = 0, used_b = 0;
+
+	smtp_stream_init(&a);
+	smtp_stream_init(&b);
+	ra = smtp_stream_feed(&a, data, size, whole, &used_a);
+	for (gsize i = 0; i < size && rb == SMTP_STREAM_MORE; i++) {
+		gsize used = 0;
+
+		rb = smtp_stream_feed(&b, data + i, 1, bytes, &used);
+		used_b += used;
+	}
+	if (ra != rb || whole->len != bytes->len || used_a > size
+	    || (whole->len > 0
+	        && memcmp(whole->data, bytes->data, whole->len) != 0))
+		abort();
+	if (ra == SMTP_STREAM_END && used_a != used_b)
+		abort();
+	if (whole->len > size)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
+{
+	g_autofree char *line = g_strndup((const char *)data, size);
+
+	fuzz_command(line);
+	fuzz_stream(data, size);
+	smtp_count_received(data, size);
+	smtp_has_bare_cr_lf(data, size);
+	return 0;
+}
+
+#ifndef RAVEN_LIBFUZZER
+
+#	define RUNS 20000
+#	define MAX_LEN 300
+#	define TIME_LIMIT_US (4 * G_USEC_PER_SEC)
+
+static const char *const seeds[] = {
+	"MAIL FROM:<alice@example.test> SIZE=100 BODY=8BITMIME",
+	"MAIL FROM:<> RET=HDRS ENVID=QQ+2B314159 SMTPUTF8",
+	"RCPT TO:<bob@example.test> NOTIFY=SUCCESS,FAILURE "
+	"ORCPT=rfc822;bob+40example.test",
+	"RCPT TO:<@a.example,@b.example:\"x y\"@[IPv6:2001:db8::1]>",
+	"RCPT TO:<Postmaster>",
+	"RCPT TO:<u%v@[192.0.2.1]>",
+	"BDAT 100 LAST",
+	"EHLO client.example",
+	"Received: a\r\nReceived: b\r\n\r\nbody\r\n..x\r\n.\r\n",
+	"a\r\n\0.\r\nMAIL FROM:<x@y>\r\n",
+	"a\n.\nb\r.\r\r\n.\r\n",
+};
+
+static const char alphabet[] = "<>@\".:,;=+[]\\% \r\n\0aZ09-IPv6";
+
+static void
+mutate(GRand *rand, GString *buf)
+{
+	guint edits = g_rand_int_range(rand, 1, 8);
+
+	for (guint i = 0; i < edits; i++) {
+		guint pos = buf->len ? g_rand_int_range(rand, 0, buf->len) : 0;
+		guint8 c = g_rand_boolean(rand)
+		                   ? alphabet[g_rand_int_range(
+					   rand, 0, sizeof alphabet - 1)]
+		                   : (guint8)g_rand_int_range(rand, 0, 256);
+
+		switch (g_rand_int_range(rand, 0, 3)) {
+		case 0:
+			if (buf->len < MAX_LEN)
+				g_string_insert_c(buf, pos, (char)c);
+			break;
+		case 1:
+			if (buf->len)
+				g_string_erase(buf, pos, 1);
+			break;
+		default:
+			if (buf->len)
+				buf->str[pos] = (char)c;
+		}
+	}
+}
+
+static void
+one_run(GRand *rand, guint run)
+{
+	g_autoptr(GString) buf = g_string_new(NULL);
+
+	if (run % 4 == 0) {
+		guint len = g_rand_int_range(rand, 0, MAX_LEN);
+
+		for (guint i = 0; i < len; i++) {
+			guint8 c = alphabet[g_rand_int_range(
+				rand, 0, sizeof alphabet - 1)];
+
+			g_string_append_c(buf, (char)c);
+		}
+	} else {
+		const char *seed = seeds[run % G_N_ELEMENTS(seeds)];
+
+		g_string_append(buf, seed);
+		mutate(rand, buf);
+	}
+	LLVMFuzzerTestOneInput((const guint8 *)buf->str, buf->len);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GRand) rand = g_rand_new_with_seed(5321);
+	gint64 start = g_get_monotonic_time();
+	guint run;
+
+	for (guint i = 0; i < G_N_ELEMENTS(seeds); i++)
+		LLVMFuzzerTestOneInput((const guint8 *)seeds[i],
+		                       strlen(seeds[i]));
+	for (run = 0; run < RUNS; run++) {
+		one_run(rand, run);
+		if (g_get_monotonic_time() - start > TIME_LIMIT_US)
+			break;
+	}
+	printf("1..1\nok 1 - smtp parsers survive %u fuzzed inputs\n", run);
+	return 0;
+}
+
+#endif /* RAVEN_LIBFUZZER */
