@@ -121,16 +121,30 @@ auth_verify(const char *user,
 	                  cancellable, done, data);
 }
 
+/* The users file as ravenctl left it: a stat per lookup, a reread (and a
+ * fresh auth cache) only when it changed. */
+static RavenUserDb *
+users(void)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (raven_user_db_refresh(api_server->users, &error))
+		raven_auth_forget_cache(api_server->auth);
+	else if (error)
+		g_warning("users: %s", error->message);
+	return api_server->users;
+}
+
 static char *
 user_resolve(const char *address)
 {
-	return raven_user_db_resolve(api_server->users, address);
+	return raven_user_db_resolve(users(), address);
 }
 
 static gboolean
 domain_is_local(const char *domain)
 {
-	return raven_user_db_domain_is_local(api_server->users, domain);
+	return raven_user_db_domain_is_local(users(), domain);
 }
 
 static const RavenStorage *
@@ -186,7 +200,7 @@ user_over_quota(const char *user)
 static guint64
 user_quota(const char *user)
 {
-	return raven_user_db_get_quota(api_server->users, user);
+	return raven_user_db_get_quota(users(), user);
 }
 
 static const RavenCore core_api = {
