@@ -234,6 +234,17 @@ deliver_one(RavenDelivery *d,
 static gboolean job_finished(gpointer data);
 
 static void
+finish_on_loop(RavenDelivery *d, Job *job)
+{
+	GSource *idle = g_idle_source_new();
+
+	g_source_set_priority(idle, G_PRIORITY_DEFAULT);
+	g_source_set_callback(idle, job_finished, job, NULL);
+	g_source_attach(idle, d->context);
+	g_source_unref(idle);
+}
+
+static void
 job_run(gpointer data, gpointer pool_data)
 {
 	Job *job = data;
@@ -255,7 +266,9 @@ job_run(gpointer data, gpointer pool_data)
 			deliver_one(d, entry, job->queue_id, i,
 			            &g_array_index(job->results, Result, i));
 	}
-	g_main_context_invoke(d->context, job_finished, job);
+	/* Not g_main_context_invoke: before the loop runs it would call
+	 * job_finished right here, on this worker thread. */
+	finish_on_loop(d, job);
 }
 
 /* ---- the outcome (main loop) */

@@ -7,6 +7,8 @@
 
 #include "raven-test-util.h"
 
+#include "raven-spool-format.h"
+
 #include <gnutls/gnutls.h>
 #include <pwd.h>
 #include <signal.h>
@@ -441,6 +443,45 @@ test_drops_privileges(void)
 	}
 }
 
+/* Messages a previous run left in the spool are delivered at start; with no
+ * storage they wait for a retry, and the daemon keeps running. */
+static void
+test_spool_left_over(void)
+{
+	g_autoptr(RavenTestDaemon) d = raven_test_daemon_new(NULL, "");
+	g_autofree char *spool = g_build_filename(d->dir, "var", "spool", NULL);
+	RavenRecipient rcpt = { sizeof rcpt, "demo@example.test", NULL, 0 };
+	RavenEnvelope env = { .size = sizeof env,
+		              .sender = "a@remote.test",
+		              .recipients = &rcpt,
+		              .n_recipients = 1 };
+	g_autoptr(GBytes) msg
+		= g_bytes_new_static("Subject: x\r\n\r\nhi\r\n", 19);
+
+	const char *add[] = { "ravenctl", "--config", d->config_path,
+		              "user",     "add",      "demo@example.test",
+		              NULL };
+
+	g_assert_cmpint(raven_test_run(add, "pw\n", NULL, NULL), ==, 0);
+	g_assert_cmpint(g_mkdir_with_parents(spool, 0700), ==, 0);
+	for (int i = 0; i < 300; i++) {
+		g_autoptr(GByteArray) file = g_byte_array_new();
+		g_autofree char *path
+			= g_strdup_printf("%s/0000000000%04d", spool, i);
+
+		raven_spool_format_write(file, &env, msg);
+		g_assert_true(g_file_set_contents(path, (char *)file->data,
+		                                  file->len, NULL));
+	}
+	g_assert_true(raven_test_daemon_start(d));
+	g_assert_true(raven_test_daemon_wait_log(
+		d, "spool: delivering 300 messages left by the last run"));
+	g_assert_true(raven_test_daemon_wait_log(d, "no storage plugin"));
+	g_usleep(300000);
+	g_assert_nonnull(g_subprocess_get_identifier(d->process));
+	g_assert_cmpint(raven_test_daemon_stop(d, SIGTERM), ==, 0);
+}
+
 #define DAEMON_TEST(path, func, extra)                                         \
 	g_test_add(path, Fixture, extra, fixture_set_up, func,                 \
 	           fixture_tear_down)
@@ -464,6 +505,8 @@ main(int argc, char **argv)
 	                test_start_missing_plugin);
 	g_test_add_func("/daemon/start/drops-privileges",
 	                test_drops_privileges);
+	g_test_add_func("/daemon/start/delivers-spool-left-over",
+	                test_spool_left_over);
 	DAEMON_TEST("/daemon/conn/lines", test_lines, NULL);
 	DAEMON_TEST("/daemon/tls/starttls-drops-pipelined", test_starttls,
 	            NULL);
