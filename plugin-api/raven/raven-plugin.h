@@ -372,6 +372,20 @@ typedef struct {
 	                   const char *key,
 	                   gpointer data,
 	                   GError **error);
+	/* Subscribe `user` to `folder` or drop the subscription (IMAP
+	 * SUBSCRIBE/UNSUBSCRIBE); the folder need not exist. */
+	gboolean (*set_subscribed)(const char *user,
+	                           const char *folder,
+	                           gboolean subscribed,
+	                           gpointer data,
+	                           GError **error);
+	/* Like expunge, but only the \Deleted messages among `uids` (IMAP UID
+	 * EXPUNGE, POP3's QUIT): other \Deleted messages stay. */
+	gboolean (*expunge_uids)(RavenMailbox *mailbox,
+	                         const guint32 *uids,
+	                         guint n_uids,
+	                         GArray *expunged,
+	                         GError **error);
 } RavenStorage;
 
 /* Errors of storages, one domain for all of them. */
