@@ -24,12 +24,6 @@ static const char dummy_hash[]
 	= "$argon2id$v=19$m=65536,t=2,p=1$mPT4B8rOOnZfUB967NZKyg$"
 	  "p7pPpvWGiqBJ/0lI7aBcYvd/9YzRG0xNBCSzlht+WGQ";
 
-GQuark
-raven_auth_error_quark(void)
-{
-	return g_quark_from_static_string("raven-auth-error-quark");
-}
-
 /* ---- the throttle */
 
 typedef struct {

@@ -21,14 +21,7 @@
 
 G_BEGIN_DECLS
 
-#define RAVEN_AUTH_ERROR (raven_auth_error_quark())
-GQuark raven_auth_error_quark(void);
-
-typedef enum {
-	RAVEN_AUTH_ERROR_FAILED, /* wrong user or password: the message
-	                          * never says which */
-	RAVEN_AUTH_ERROR_INTERNAL,
-} RavenAuthError;
+/* Errors: RAVEN_AUTH_ERROR, in raven-plugin.h, as plugins see them. */
 
 /* ---- the failure-delay policy, a pure object so it can be tested with a
  * made-up clock.  Times are g_get_monotonic_time() microseconds. */

@@ -508,6 +508,12 @@ typedef void (*RavenFilterChainDone)(const RavenFilterResult *result,
 /* ------------------------------------------------------------------------
  * Users: authentication with the core's per-address failure delay and cache.
  */
+#define RAVEN_AUTH_ERROR (g_quark_from_static_string("raven-auth-error-quark"))
+typedef enum {
+	RAVEN_AUTH_ERROR_FAILED, /* wrong user or password: never says which */
+	RAVEN_AUTH_ERROR_INTERNAL, /* the check itself failed: try later */
+} RavenAuthError;
+
 typedef void (*RavenAuthDone)(gboolean ok,
                               const char *user, /* canonical, on success */
                               const GError *error,
