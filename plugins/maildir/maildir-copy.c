@@ -134,26 +134,30 @@ stage(RavenMailbox *mailbox,
 }
 
 static guint32
-commit_locked(MaildirFolder *target, Staged *staged, GError **error)
+commit_locked(MaildirFolder *target,
+              Staged *staged,
+              gboolean *in_new,
+              guint64 *ticket,
+              GError **error)
 {
 	g_autofree char *name = NULL;
 	MaildirRecord *record;
 	guint32 lower;
-	gboolean in_new;
 
 	if (!maildir_keywords_mask(target,
 	                           (const char *const *)staged->keywords, TRUE,
 	                           &lower, error))
 		return 0;
-	in_new = staged->upper == 0 && lower == 0;
-	name = in_new ? g_strdup(staged->name)
-	              : maildir_name_with_info(staged->name,
-	                                       strlen(staged->name),
-	                                       staged->upper, lower);
-	record = maildir_commit_record(target, staged->tmp_path, name, in_new,
+	*in_new = staged->upper == 0 && lower == 0;
+	name = *in_new ? g_strdup(staged->name)
+	               : maildir_name_with_info(staged->name,
+	                                        strlen(staged->name),
+	                                        staged->upper, lower);
+	record = maildir_commit_record(target, staged->tmp_path, name, *in_new,
 	                               error);
 	if (record == NULL)
 		return 0;
+	*ticket = maildir_folder_ticket(target, *in_new);
 	g_clear_pointer(&staged->tmp_path, g_free);
 	return record->uid;
 }
@@ -161,15 +165,19 @@ commit_locked(MaildirFolder *target, Staged *staged, GError **error)
 static guint32
 commit(MaildirFolder *target, Staged *staged, GError **error)
 {
+	gboolean in_new = TRUE;
+	guint64 ticket = 0;
 	guint32 uid;
 
 	if (!maildir_folder_lock_synced(target, MAILDIR_SYNC_INDEX, error))
 		return 0;
-	uid = commit_locked(target, staged, error);
+	uid = commit_locked(target, staged, &in_new, &ticket, error);
 	maildir_folder_unlock(target);
-	if (uid != 0)
-		maildir_folder_notify(target);
-	return uid;
+	if (uid == 0)
+		return 0;
+	maildir_folder_notify(target);
+	/* Linked: a failed fsync is reported, the copy stays. */
+	return maildir_folder_flush(target, in_new, ticket, error) ? uid : 0;
 }
 
 /* Remove the source of a move: 0 or an errno (ENOENT: the file is not
@@ -233,8 +241,9 @@ commit_accounted(RavenMailbox *mailbox,
 	guint32 new_uid = commit(target, staged, error);
 	gboolean counted = !move;
 
-	if (new_uid != 0 && move
-	    && !remove_source(mailbox->folder, uid, error)) {
+	/* Committed but not made durable (new_uid 0): keep the source. */
+	if (move && staged->tmp_path == NULL
+	    && (new_uid == 0 || !remove_source(mailbox->folder, uid, error))) {
 		/* Now in both folders. */
 		counted = TRUE;
 		new_uid = 0;

@@ -1,16 +1,26 @@
 /* maildir-index.c: a folder's UID index, the file raven-uidlist.
  * SPDX-License-Identifier: MIT
  *
- * The file, rewritten whole (temporary file, fsync, rename) under the
- * folder's flock:
+ * The file, written under the folder's flock:
  *
- *   1 V<uidvalidity> N<uidnext> M<highestmodseq>
+ *   1 V<uidvalidity> N<uidnext> M<highestmodseq> U<uidmark> S<modseqmark>
+ *     B<boot id>
  *   <uid> <modseq> :<file name in new/ or cur/>
  *   ...
  *
- * one line per message in UID order.  The name keeps the flags it had when
- * last seen, so a flag change made by another tool is noticed (and given a
- * modseq) on the next sync.  UIDs are never reused: UIDNEXT only grows.
+ * (the header on one line), one line per message in UID order.  New
+ * messages are appended, and raise the header's UIDNEXT and HIGHESTMODSEQ;
+ * any other change rewrites the file whole (temporary file, rename).  The
+ * name keeps the flags it had when last seen, so a flag change made by
+ * another tool is noticed (and given a modseq) on the next sync.
+ *
+ * UIDs are never reused and HIGHESTMODSEQ never goes back, though the file
+ * is not fsynced: a write that hands out a UID at or above U, or a modseq
+ * above S, first raises both marks by a block and is fsynced.  A file
+ * written in an earlier boot (B) may have lost later writes in a crash, so
+ * numbering resumes at the marks and the folder is scanned again: files
+ * missing from it get UIDs above every one handed out.  (Headers without
+ * the marks come from versions that fsynced every write.)
  */
 #include "config.h"
 
@@ -22,6 +32,14 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+/* A change that only a rewrite of the file can carry. */
+static void
+index_changed(MaildirIndex *index)
+{
+	index->dirty = TRUE;
+	index->rewrite = TRUE;
+}
 
 static void
 record_free(MaildirRecord *record)
@@ -56,6 +74,8 @@ maildir_index_new(void)
 		= g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	index->uidnext = 1;
 	index->highest_modseq = 1;
+	index->uid_mark = 1;
+	index->modseq_mark = 1;
 	return index;
 }
 
@@ -96,7 +116,7 @@ parse_record(MaildirIndex *index, const char *line)
 	guint64 modseq;
 	const char *name;
 
-	if (end == line || *end != ' ' || uid == 0 || uid >= index->uidnext)
+	if (end == line || *end != ' ' || uid == 0 || uid >= G_MAXUINT32)
 		return FALSE;
 	if (index->records->len > 0) {
 		MaildirRecord *last = g_ptr_array_index(
@@ -112,9 +132,36 @@ parse_record(MaildirIndex *index, const char *line)
 	name = end + 2;
 	if (*name == '\0' || *name == '.' || strchr(name, '/') != NULL)
 		return FALSE;
-	index_insert(index, record_new((guint32)uid,
-	                               MIN(modseq, index->highest_modseq), name,
-	                               FALSE));
+	/* Records appended since the header was written raise its
+	 * numbers. */
+	if (index_insert(index,
+	                 record_new((guint32)uid, modseq, name, FALSE))) {
+		index->uidnext = MAX(index->uidnext, (guint32)uid + 1);
+		index->highest_modseq = MAX(index->highest_modseq, modseq);
+	}
+	return TRUE;
+}
+
+static gboolean
+parse_header(MaildirIndex *index, const char *line)
+{
+	char boot[64] = "";
+	int n = sscanf(line,
+	               "1 V%u N%u M%" G_GUINT64_FORMAT
+	               " U%u S%" G_GUINT64_FORMAT " B%63s",
+	               &index->uidvalidity, &index->uidnext,
+	               &index->highest_modseq, &index->uid_mark,
+	               &index->modseq_mark, boot);
+
+	if (n < 3 || index->uidvalidity == 0 || index->uidnext == 0)
+		return FALSE;
+	if (n < 6) {
+		/* Written with fsync: exact. */
+		index->uid_mark = index->uidnext;
+		index->modseq_mark = index->highest_modseq;
+		return TRUE;
+	}
+	index->stale = strcmp(boot, maildir_boot_id()) != 0;
 	return TRUE;
 }
 
@@ -126,12 +173,7 @@ index_parse(const char *path, const char *data)
 	MaildirIndex *index = maildir_index_new();
 	guint bad = 0;
 
-	if (lines[0] == NULL
-	    || sscanf(lines[0], "1 V%u N%u M%" G_GUINT64_FORMAT,
-	              &index->uidvalidity, &index->uidnext,
-	              &index->highest_modseq)
-	               != 3
-	    || index->uidvalidity == 0 || index->uidnext == 0) {
+	if (lines[0] == NULL || !parse_header(index, lines[0])) {
 		maildir_index_free(index);
 		return NULL;
 	}
@@ -141,6 +183,15 @@ index_parse(const char *path, const char *data)
 	}
 	if (bad > 0)
 		g_warning("%s: %u damaged lines skipped", path, bad);
+	index->in_file = index->records->len;
+	index->uid_mark = MAX(index->uid_mark, index->uidnext);
+	index->modseq_mark = MAX(index->modseq_mark, index->highest_modseq);
+	if (index->stale) {
+		index->uidnext = MAX(index->uidnext, index->uid_mark);
+		index->highest_modseq
+			= MAX(index->highest_modseq, index->modseq_mark);
+		index_changed(index);
+	}
 	return index;
 }
 
@@ -157,7 +208,7 @@ index_start(MaildirFolder *folder)
 	MaildirIndex *index = maildir_index_new();
 
 	index->uidvalidity = maildir_uidvalidity_next(folder->user->root);
-	index->dirty = TRUE;
+	index_changed(index);
 	index_replace(folder, index);
 }
 
@@ -198,19 +249,10 @@ maildir_index_refresh(MaildirFolder *folder, gboolean *reread, GError **error)
 	return TRUE;
 }
 
-gboolean
-maildir_index_write(MaildirFolder *folder, GError **error)
+static void
+append_records(GString *out, MaildirIndex *index, guint from)
 {
-	MaildirIndex *index = folder->index;
-	g_autofree char *path
-		= g_build_filename(folder->path, MAILDIR_INDEX_FILE, NULL);
-	g_autoptr(GString) out
-		= g_string_sized_new(64 + 64 * index->records->len);
-
-	g_string_append_printf(out, "1 V%u N%u M%" G_GUINT64_FORMAT "\n",
-	                       index->uidvalidity, index->uidnext,
-	                       index->highest_modseq);
-	for (guint i = 0; i < index->records->len; i++) {
+	for (guint i = from; i < index->records->len; i++) {
 		MaildirRecord *record = g_ptr_array_index(index->records, i);
 
 		if (!record->gone)
@@ -218,10 +260,91 @@ maildir_index_write(MaildirFolder *folder, GError **error)
 				out, "%u %" G_GUINT64_FORMAT " :%s\n",
 				record->uid, record->modseq, record->name);
 	}
-	if (!maildir_write_file(path, out->str, out->len, error))
+}
+
+/* Replace the file, with these marks; fsynced when `durable`. */
+static gboolean
+index_rewrite(MaildirIndex *index,
+              const char *path,
+              guint32 uid_mark,
+              guint64 modseq_mark,
+              gboolean durable,
+              GError **error)
+{
+	g_autoptr(GString) out
+		= g_string_sized_new(128 + 64 * index->records->len);
+
+	g_string_append_printf(out,
+	                       "1 V%u N%u M%" G_GUINT64_FORMAT
+	                       " U%u S%" G_GUINT64_FORMAT " B%s\n",
+	                       index->uidvalidity, index->uidnext,
+	                       index->highest_modseq, uid_mark, modseq_mark,
+	                       maildir_boot_id());
+	append_records(out, index, 0);
+	return maildir_replace_file(path, out->str, out->len, durable, error);
+}
+
+/* Add the records after in_file to the end of the file, unless it is
+ * not the one last read or written. */
+static gboolean
+index_append(MaildirIndex *index, const char *path, GError **error)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	MaildirFileId id = maildir_file_id(path);
+	gssize n;
+	int fd;
+
+	if (!maildir_file_id_equal(&id, &index->file) || !id.exists)
 		return FALSE;
+	append_records(out, index, index->in_file);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return FALSE;
+	/* One write; a short one leaves a damaged last line, which the
+	 * next rewrite drops. */
+	n = write(fd, out->str, out->len);
+	close(fd);
+	if (n == (gssize)out->len)
+		return TRUE;
+	index->rewrite = TRUE;
+	maildir_set_error(error, n < 0 ? errno : ENOSPC, "cannot append to %s",
+	                  path);
+	return FALSE;
+}
+
+gboolean
+maildir_index_write(MaildirFolder *folder, GError **error)
+{
+	MaildirIndex *index = folder->index;
+	g_autofree char *path
+		= g_build_filename(folder->path, MAILDIR_INDEX_FILE, NULL);
+	guint32 uid_mark = index->uid_mark;
+	guint64 modseq_mark = index->modseq_mark;
+	gboolean reserve = index->uidnext > uid_mark
+	                   || index->highest_modseq > modseq_mark;
+	gboolean done = FALSE;
+
+	/* Reserve both together: one fsync per block of deliveries. */
+	if (reserve) {
+		uid_mark = (guint32)MIN((guint64)index->uidnext
+		                                + MAILDIR_RESERVE_BLOCK,
+		                        G_MAXUINT32);
+		modseq_mark = index->highest_modseq + MAILDIR_RESERVE_BLOCK;
+	} else if (!index->rewrite) {
+		done = index_append(index, path, error);
+		if (!done && index->rewrite)
+			return FALSE;
+	}
+	if (!done
+	    && !index_rewrite(index, path, uid_mark, modseq_mark, reserve,
+	                      error))
+		return FALSE;
+	index->uid_mark = uid_mark;
+	index->modseq_mark = modseq_mark;
 	index->file = maildir_file_id(path);
+	index->in_file = index->records->len;
 	index->dirty = FALSE;
+	index->rewrite = FALSE;
 	return TRUE;
 }
 
@@ -295,14 +418,14 @@ maildir_index_rename(MaildirIndex *index,
 	record->in_new = in_new;
 	record->mtime = -1;
 	maildir_name_parse_info(name, &record->upper, &record->lower);
-	index->dirty = TRUE;
+	index_changed(index);
 }
 
 void
 maildir_index_touch(MaildirIndex *index, MaildirRecord *record)
 {
 	record->modseq = ++index->highest_modseq;
-	index->dirty = TRUE;
+	index_changed(index);
 }
 
 void
@@ -315,7 +438,7 @@ maildir_index_remove(MaildirIndex *index, MaildirRecord *record)
 	g_hash_table_remove(index->by_base, base);
 	record->gone = TRUE;
 	index->highest_modseq++;
-	index->dirty = TRUE;
+	index_changed(index);
 }
 
 void
@@ -332,6 +455,7 @@ maildir_index_compact(MaildirIndex *index)
 			index->records->pdata[kept++] = record;
 	}
 	g_ptr_array_set_size(index->records, kept);
+	index->in_file = MIN(index->in_file, kept);
 }
 
 guint32

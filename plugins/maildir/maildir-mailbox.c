@@ -369,6 +369,7 @@ maildir_store(RavenMailbox *mailbox,
 /* Remove the files of \Deleted messages; their UIDs go to `uids`. */
 static gboolean
 expunge_locked(MaildirFolder *folder,
+               GHashTable *only,
                GArray *uids,
                guint64 *bytes,
                GError **error)
@@ -382,6 +383,10 @@ expunge_locked(MaildirFolder *folder,
 
 		if (!(maildir_flags_from_letters(record->upper)
 		      & RAVEN_FLAG_DELETED))
+			continue;
+		if (only != NULL
+		    && !g_hash_table_contains(only,
+		                              GUINT_TO_POINTER(record->uid)))
 			continue;
 		path = maildir_record_path(folder, record);
 		maildir_record_stat(folder, record);
@@ -401,8 +406,12 @@ expunge_locked(MaildirFolder *folder,
 	return ok;
 }
 
-gboolean
-maildir_expunge(RavenMailbox *mailbox, GArray *expunged, GError **error)
+/* Expunge the \\Deleted messages, all of them or those in `only`. */
+static gboolean
+expunge(RavenMailbox *mailbox,
+        GHashTable *only,
+        GArray *expunged,
+        GError **error)
 {
 	MaildirFolder *folder = mailbox->folder;
 	MaildirUser *user = folder->user;
@@ -415,7 +424,7 @@ maildir_expunge(RavenMailbox *mailbox, GArray *expunged, GError **error)
 	g_mutex_lock(&user->lock);
 	ok = maildir_folder_lock_synced(folder, MAILDIR_SYNC_DIRS, error);
 	if (ok) {
-		ok = expunge_locked(folder, uids, &bytes, error);
+		ok = expunge_locked(folder, only, uids, &bytes, error);
 		maildir_folder_unlock(folder);
 	}
 	if (uids->len > 0)
@@ -432,4 +441,24 @@ maildir_expunge(RavenMailbox *mailbox, GArray *expunged, GError **error)
 		g_array_append_vals(expunged, uids->data, uids->len);
 	maildir_folder_notify(folder);
 	return ok;
+}
+
+gboolean
+maildir_expunge(RavenMailbox *mailbox, GArray *expunged, GError **error)
+{
+	return expunge(mailbox, NULL, expunged, error);
+}
+
+gboolean
+maildir_expunge_uids(RavenMailbox *mailbox,
+                     const guint32 *uids,
+                     guint n_uids,
+                     GArray *expunged,
+                     GError **error)
+{
+	g_autoptr(GHashTable) only = g_hash_table_new(NULL, NULL);
+
+	for (guint i = 0; i < n_uids; i++)
+		g_hash_table_add(only, GUINT_TO_POINTER(uids[i]));
+	return expunge(mailbox, only, expunged, error);
 }

@@ -19,6 +19,11 @@
 #define MAX_DIRNAME 200
 /* Longer sanitised keys are replaced by their SHA-256. */
 #define MAX_KEY_UNIQUE 80
+/* A key may start with hex digits of microseconds: a time in seconds. */
+#define KEY_TIME_MIN_DIGITS 12
+#define KEY_TIME_MAX_DIGITS 14
+#define KEY_TIME_FROM G_GUINT64_CONSTANT(1000000000)
+#define KEY_TIME_UNTIL G_GUINT64_CONSTANT(10000000000)
 
 const char *const maildir_special_folders[] = {
 	"Drafts", "Sent", "Junk", "Trash", "Archive", NULL,
@@ -247,24 +252,51 @@ maildir_unique_from_key(const char *key)
 	return g_string_free(out, FALSE);
 }
 
+/* The seconds of a key's leading hex digits of microseconds since the
+ * epoch (the core's queue ids: "%012X" of the time, 13 digits these
+ * days), the shortest run of at least 12 that reads as a time in
+ * 2001..2286; else 0.  Never the current time, so a retry finds the name
+ * again. */
+static gint64
+key_time(const char *key)
+{
+	guint64 usec = 0;
+
+	for (guint i = 0; i < KEY_TIME_MAX_DIGITS; i++) {
+		guint64 seconds;
+
+		if (!g_ascii_isxdigit(key[i]))
+			return 0;
+		usec = usec * 16 + (guint)g_ascii_xdigit_value(key[i]);
+		seconds = usec / G_USEC_PER_SEC;
+		if (i + 1 >= KEY_TIME_MIN_DIGITS && seconds >= KEY_TIME_FROM
+		    && seconds < KEY_TIME_UNTIL)
+			return (gint64)seconds;
+	}
+	return 0;
+}
+
 char *
 maildir_name_new(const char *key, gsize size, const char *hostname)
 {
 	static gint deliveries;
 	gint64 now = g_get_real_time();
+	gint64 time = now / G_USEC_PER_SEC;
 	g_autofree char *unique = NULL;
 	g_autofree char *host
 		= sanitise_host(hostname ? hostname : g_get_host_name());
 
-	if (key != NULL)
+	if (key != NULL) {
 		unique = maildir_unique_from_key(key);
-	else
+		time = key_time(key);
+	} else {
 		unique = g_strdup_printf(
 			"M%06uP%dQ%u", (guint)(now % G_USEC_PER_SEC),
 			(int)getpid(),
 			(guint)g_atomic_int_add(&deliveries, 1) + 1);
+	}
 	return g_strdup_printf("%" G_GINT64_FORMAT ".%s.%s,S=%" G_GSIZE_FORMAT,
-	                       now / G_USEC_PER_SEC, unique, host, size);
+	                       time, unique, host, size);
 }
 
 gboolean

@@ -34,6 +34,8 @@ static const RavenStorage maildir_storage = {
 	.watch = maildir_watch,
 	.unwatch = maildir_unwatch,
 	.deliver = maildir_deliver,
+	.set_subscribed = maildir_set_subscribed,
+	.expunge_uids = maildir_expunge_uids,
 };
 
 static gboolean

@@ -3,9 +3,9 @@
  * SPDX-License-Identifier: MIT
  *
  * maildirsize: the first line is the limit ("10485760S"), then one line
- * "BYTES COUNT" per change, appended with one write().  It is recounted from
- * the folders when it is missing, damaged, over 5120 bytes or written for
- * another limit, as the Maildir++ spec says.
+ * "BYTES COUNT" per change, appended with one write() and never fsynced.  It is
+ * recounted from the folders when it is missing, damaged, over 5120 bytes or
+ * written for another limit, as the Maildir++ spec says.
  */
 #include "config.h"
 
@@ -147,7 +147,26 @@ recount(MaildirUser *user,
 	data = g_strdup_printf("%s\n%" G_GINT64_FORMAT " %" G_GINT64_FORMAT
 	                       "\n",
 	                       header, *bytes, *count);
-	return maildir_write_file(path, data, strlen(data), error);
+	/* No fsync: a file lost in a crash is recounted. */
+	return maildir_replace_file(path, data, strlen(data), FALSE, error);
+}
+
+/* The sums of the file as `id` when they are known. */
+static gboolean
+cached_sizes(MaildirUser *user,
+             const MaildirFileId *id,
+             guint64 limit,
+             gint64 *bytes,
+             gint64 *count)
+{
+	MaildirSizes *sizes = &user->sizes;
+
+	if (!id->exists || sizes->limit != limit
+	    || !maildir_file_id_equal(id, &sizes->id))
+		return FALSE;
+	*bytes = sizes->bytes;
+	*count = sizes->count;
+	return TRUE;
 }
 
 /* Caller holds user->lock. */
@@ -155,12 +174,27 @@ static gboolean
 usage_locked(MaildirUser *user, gint64 *bytes, gint64 *count, GError **error)
 {
 	g_autofree char *path = size_path(user);
+	guint64 limit = maildir_quota_limit(user->store, user->name);
 	g_autofree char *header
-		= g_strdup_printf("%" G_GUINT64_FORMAT "S",
-	                          maildir_quota_limit(user->store, user->name));
+		= g_strdup_printf("%" G_GUINT64_FORMAT "S", limit);
+	MaildirFileId before = maildir_file_id(path);
+	MaildirFileId after;
 
-	return read_sizes(path, header, bytes, count)
-	       || recount(user, header, bytes, count, error);
+	if (cached_sizes(user, &before, limit, bytes, count))
+		return TRUE;
+	user->sizes.id.exists = FALSE;
+	if (read_sizes(path, header, bytes, count)) {
+		after = maildir_file_id(path);
+		/* Unless another process appended meanwhile. */
+		if (!maildir_file_id_equal(&before, &after))
+			return TRUE;
+	} else if (!recount(user, header, bytes, count, error)) {
+		return FALSE;
+	} else {
+		after = maildir_file_id(path);
+	}
+	user->sizes = (MaildirSizes){ after, limit, *bytes, *count };
+	return TRUE;
 }
 
 gboolean
@@ -197,16 +231,31 @@ append_line(MaildirUser *user, gint64 bytes, gint64 count)
 	g_autofree char *path = size_path(user);
 	g_autofree char *line = g_strdup_printf(
 		"%" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", bytes, count);
+	gsize len = strlen(line);
+	MaildirFileId before = maildir_file_id(path);
+	MaildirFileId after;
 	/* Missing: it is recounted, with this change, when next read. */
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
-	if (write(fd, line, strlen(line)) < 0) {
+	if (write(fd, line, len) < 0) {
 		/* A half-known file is worse than none. */
 		unlink(path);
 	}
 	close(fd);
+	after = maildir_file_id(path);
+	/* Keep the sums when this line is all that changed; past the size
+	 * limit, the next read recounts. */
+	if (!maildir_file_id_equal(&before, &user->sizes.id)
+	    || after.size != before.size + (goffset)len
+	    || after.size > MAILDIRSIZE_MAX) {
+		user->sizes.id.exists = FALSE;
+		return;
+	}
+	user->sizes.id = after;
+	user->sizes.bytes += bytes;
+	user->sizes.count += count;
 }
 
 /* TRUE when usage just crossed the mark and no warning was sent yet; below
@@ -294,8 +343,9 @@ maildir_quota_warn(MaildirUser *user, guint64 used)
 {
 	guint64 limit = maildir_quota_limit(user->store, user->name);
 	g_autoptr(GBytes) message = warning_message(user, used, limit);
+	/* Led by its time, as the core's queue ids, for the file name. */
 	g_autofree char *key = g_strdup_printf(
-		"quota-warning-%" G_GINT64_FORMAT, g_get_real_time());
+		"%012" G_GINT64_MODIFIER "X-quota-warning", g_get_real_time());
 	g_autoptr(GError) error = NULL;
 
 	if (maildir_deliver_unchecked(user->store, user->name, "INBOX", message,
@@ -343,6 +393,7 @@ maildir_quota_invalidate(MaildirUser *user)
 
 	g_mutex_lock(&user->lock);
 	unlink(path);
+	user->sizes.id.exists = FALSE;
 	g_mutex_unlock(&user->lock);
 }
 

@@ -123,6 +123,8 @@ maildir_folder_get_for(MaildirUser *user, const char *name, GError **error)
 		folder->lock_fd = -1;
 		g_mutex_init(&folder->lock);
 		g_mutex_init(&folder->watch_lock);
+		maildir_dir_sync_init(&folder->dir_sync[0]);
+		maildir_dir_sync_init(&folder->dir_sync[1]);
 		g_hash_table_insert(store->folders, folder->path, folder);
 	}
 	folder->refs++;
@@ -164,6 +166,8 @@ maildir_folder_unref(MaildirFolder *folder)
 	g_list_free(folder->mailboxes);
 	g_mutex_clear(&folder->lock);
 	g_mutex_clear(&folder->watch_lock);
+	maildir_dir_sync_clear(&folder->dir_sync[0]);
+	maildir_dir_sync_clear(&folder->dir_sync[1]);
 	maildir_user_unref(folder->user);
 	g_free(folder->name);
 	g_free(folder->path);
@@ -299,6 +303,7 @@ maildir_publish(MaildirStore *store,
                 guint32 uid)
 {
 	PendingEvent *pending;
+	GSource *idle;
 
 	if (store->core->publish == NULL)
 		return;
@@ -313,9 +318,18 @@ maildir_publish(MaildirStore *store,
 	pending->event.folder = pending->folder;
 	pending->event.from_folder = pending->from_folder;
 	pending->event.uid = uid;
-	/* Runs at once on the main loop's thread, else is queued to it. */
-	g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT, publish_now,
-	                           pending, pending_event_free);
+	/* Always queued to the main loop: g_main_context_invoke would run it
+	 * right here when no thread owns the context yet (at start). */
+	if (g_main_context_is_owner(g_main_context_default())) {
+		publish_now(pending);
+		pending_event_free(pending);
+		return;
+	}
+	idle = g_idle_source_new();
+	g_source_set_priority(idle, G_PRIORITY_DEFAULT);
+	g_source_set_callback(idle, publish_now, pending, pending_event_free);
+	g_source_attach(idle, g_main_context_default());
+	g_source_unref(idle);
 }
 
 gboolean

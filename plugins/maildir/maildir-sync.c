@@ -201,10 +201,14 @@ maildir_sync(MaildirFolder *folder, MaildirSyncMode mode, GError **error)
 	if (!maildir_index_refresh(folder, &reread, error)
 	    || !maildir_keywords_refresh(folder, error))
 		return FALSE;
+	/* An index from before a crash may lack files that are there. */
+	if (folder->index->stale)
+		mode = MAILDIR_SYNC_FORCE;
 	/* Without an index file yet, the files there need UIDs first. */
 	if ((mode != MAILDIR_SYNC_INDEX || !folder->index->file.exists)
 	    && !sync_dirs(folder, mode, reread, error))
 		return FALSE;
+	folder->index->stale = FALSE;
 	if (folder->index->dirty)
 		return maildir_index_write(folder, error);
 	return TRUE;

@@ -63,21 +63,44 @@ struct MaildirStore {
 	GMutex lock;         /* the two tables and reference counts */
 	GHashTable *users;   /* name -> MaildirUser, while referenced */
 	GHashTable *folders; /* path -> MaildirFolder, while referenced */
+	gint dir_fsyncs;     /* shared directory fsyncs made (atomic) */
+	/* For tests: called before each shared directory fsync. */
+	void (*before_dir_fsync)(gpointer data);
+	gpointer before_dir_fsync_data;
 };
+
+/* The sums of maildirsize as last read or appended to (maildir-quota.c). */
+typedef struct {
+	MaildirFileId id; /* the file they are for; !exists: none */
+	guint64 limit;    /* the limit of its header */
+	gint64 bytes;
+	gint64 count;
+} MaildirSizes;
 
 struct MaildirUser {
 	MaildirStore *store;
 	char *name; /* "alice@example.test" */
 	char *root; /* DATA_DIR/mail/example.test/alice */
 	GMutex lock;
-	gboolean ready; /* the root exists */
-	guint refs;     /* under store->lock */
+	gboolean ready;     /* the root exists */
+	guint refs;         /* under store->lock */
+	MaildirSizes sizes; /* under lock */
 };
 
 typedef struct {
 	char *names[MAILDIR_MAX_KEYWORDS]; /* letter 'a' + i, nullable */
 	MaildirFileId id;
 } MaildirKeywords;
+
+/* Group commit of one directory's fsync (maildir-durable.c). */
+typedef struct {
+	GMutex lock; /* the fields below */
+	GCond cond;
+	guint64 wanted;   /* tickets handed out */
+	guint64 done;     /* tickets covered by a finished fsync */
+	gboolean syncing; /* an fsync runs, outside the lock */
+	int error;        /* errno of the last fsync, or 0 */
+} MaildirDirSync;
 
 struct MaildirFolder {
 	MaildirUser *user;
@@ -90,6 +113,7 @@ struct MaildirFolder {
 	GMutex watch_lock;
 	GList *mailboxes; /* open RavenMailbox (weak), under watch_lock */
 	guint refs;       /* under store->lock */
+	MaildirDirSync dir_sync[2]; /* new/ and cur/ */
 };
 
 /* One message of a folder.  Flags are the letters of the file name's info:
@@ -107,10 +131,20 @@ struct MaildirRecord {
 	gboolean gone; /* removed, awaiting maildir_index_compact() */
 };
 
+/* UIDs and modseqs are reserved durably in blocks of this many. */
+#define MAILDIR_RESERVE_BLOCK 1000
+
 struct MaildirIndex {
 	guint32 uidvalidity;
 	guint32 uidnext;
 	guint64 highest_modseq;
+	/* Reserved in an fsynced index: every UID handed out is below
+	 * uid_mark, every modseq at most modseq_mark. */
+	guint32 uid_mark;
+	guint64 modseq_mark;
+	/* Read from a file written before the last boot: later writes may
+	 * be lost, so numbering resumed at the marks; scan the folder. */
+	gboolean stale;
 	GPtrArray *records;  /* MaildirRecord *, UID order */
 	GHashTable *by_base; /* base name -> MaildirRecord * */
 	MaildirFileId file;  /* the index file as last read or written */
@@ -118,6 +152,10 @@ struct MaildirIndex {
 	gint64 cur_mtime;
 	gboolean scan_sure; /* their mtimes were old enough to trust */
 	gboolean dirty;     /* differs from the file */
+	/* Differs other than by records added at the end (else those are
+	 * appended to the file); records[0..in_file) are in the file. */
+	gboolean rewrite;
+	guint in_file;
 };
 
 struct RavenMailbox {
@@ -168,6 +206,7 @@ void maildir_publish(MaildirStore *store,
                      const char *from_folder,
                      guint32 uid);
 gboolean maildir_fsync_dir(const char *path, GError **error);
+/* Replace `path` whole (fsynced, renamed; not the directory). */
 gboolean maildir_write_file(const char *path,
                             const char *data,
                             gsize len,
@@ -175,6 +214,33 @@ gboolean maildir_write_file(const char *path,
 /* The identity of `path` now (exists FALSE when it is missing). */
 MaildirFileId maildir_file_id(const char *path);
 gboolean maildir_file_id_equal(const MaildirFileId *a, const MaildirFileId *b);
+
+/* ---- maildir-durable.c: what is made durable, and when */
+void maildir_dir_sync_init(MaildirDirSync *sync);
+void maildir_dir_sync_clear(MaildirDirSync *sync);
+/* A ticket for every entry linked into the folder's new/ (or cur/) so
+ * far: take it right after the link. */
+guint64 maildir_folder_ticket(MaildirFolder *folder, gboolean in_new);
+/* Make the entries of `ticket` durable: waits for an fsync of the
+ * directory that started after the ticket was taken; one fsync serves
+ * every ticket taken before it starts (group commit).  Any thread; it
+ * takes no other lock, so called after the folder's and the user's locks
+ * are released it shares the fsync with other deliveries. */
+gboolean maildir_folder_flush(MaildirFolder *folder,
+                              gboolean in_new,
+                              guint64 ticket,
+                              GError **error);
+/* Replace `path` whole by a temporary file renamed over it.  Unless
+ * `durable`, nothing is fsynced: after a crash the file is the old or the
+ * new one.  With `durable`, the file and its directory are fsynced. */
+gboolean maildir_replace_file(const char *path,
+                              const char *data,
+                              gsize len,
+                              gboolean durable,
+                              GError **error);
+/* This boot of the machine (the kernel's boot_id): an index written in
+ * another boot may have lost its last writes. */
+const char *maildir_boot_id(void);
 
 /* ---- maildir-path.c: names and layout */
 gboolean maildir_user_root(const char *data_dir,
@@ -195,7 +261,9 @@ const char *maildir_special_use(const char *folder);
 char *
 maildir_folder_renamed(const char *name, const char *from, const char *to);
 extern const char *const maildir_special_folders[];
-/* "TIME.UNIQUE.HOST,S=SIZE"; UNIQUE from `key` (exactly once) or new. */
+/* "TIME.UNIQUE.HOST,S=SIZE"; UNIQUE from `key` (exactly once) or new.
+ * With a key the name is the same every time: TIME is the key's own (its
+ * leading hex digits of microseconds, as in queue ids), else 0. */
 char *maildir_name_new(const char *key, gsize size, const char *hostname);
 /* The unique part a delivery with `key` gets (transfer full). */
 char *maildir_unique_from_key(const char *key);
@@ -348,6 +416,11 @@ gboolean maildir_store(RavenMailbox *mailbox,
                        GError **error);
 gboolean
 maildir_expunge(RavenMailbox *mailbox, GArray *expunged, GError **error);
+gboolean maildir_expunge_uids(RavenMailbox *mailbox,
+                              const guint32 *uids,
+                              guint n_uids,
+                              GArray *expunged,
+                              GError **error);
 void maildir_message_info_free(gpointer info);
 
 /* ---- maildir-copy.c: copy and move */
@@ -368,8 +441,8 @@ char *maildir_write_tmp(const char *dir,
                         GBytes *message,
                         gint64 mtime,
                         GError **error);
-/* Move a written tmp file into new/ or cur/ as `name` (link, unlink,
- * fsync the directory). */
+/* Move a written tmp file into new/ or cur/ as `name` (link, unlink);
+ * maildir_folder_flush() makes it durable. */
 gboolean maildir_commit_file(MaildirFolder *folder,
                              const char *tmp_path,
                              const char *name,
@@ -378,7 +451,8 @@ gboolean maildir_commit_file(MaildirFolder *folder,
 /* Add a written tmp/ file as `name` in new/ or cur/ to the locked folder:
  * the index is written first, then the file linked, so a crash between
  * them leaves a record without a file (dropped by the next scan), never a
- * file that a retried delivery would not find.  (transfer none) */
+ * file that a retried delivery would not find.  The caller then calls
+ * maildir_folder_flush(), unlocked.  (transfer none) */
 MaildirRecord *maildir_commit_record(MaildirFolder *folder,
                                      const char *tmp_path,
                                      const char *name,
