@@ -1,0 +1,245 @@
+/* imap-fetch.c: FETCH and UID FETCH.
+ * SPDX-License-Identifier: MIT
+ *
+ * Parsed messages are cached per UID of the selected mailbox, so FETCH 1:*
+ * with ENVELOPE or BODYSTRUCTURE parses each message once per session.
+ */
+#define G_LOG_DOMAIN "imap"
+
+#include "imap.h"
+
+#include <string.h>
+
+#define INFO(s, i) ((RavenMessageInfo *)(s)->view.msgs->pdata[i])
+
+static ImapMime *
+mime_of(ImapSession *s, guint32 uid, GError **error)
+{
+	ImapMime *m = g_hash_table_lookup(s->mime_cache, GUINT_TO_POINTER(uid));
+	g_autoptr(GBytes) bytes = NULL;
+
+	if (m != NULL)
+		return m;
+	bytes = s->storage->fetch(s->view.mailbox, uid, error);
+	if (bytes == NULL)
+		return NULL;
+	m = imap_mime_new(bytes);
+	g_hash_table_insert(s->mime_cache, GUINT_TO_POINTER(uid), m);
+	return m;
+}
+
+/* ALL, FAST, FULL or one attribute or a list of them. */
+static GArray *
+parse_atts(const ImapArg *arg)
+{
+	static const char *const macros[][2] = {
+		{ "ALL", "FLAGS INTERNALDATE RFC822.SIZE ENVELOPE" },
+		{ "FAST", "FLAGS INTERNALDATE RFC822.SIZE" },
+		{ "FULL", "FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY" },
+	};
+	GArray *atts = g_array_new(FALSE, TRUE, sizeof(ImapFetchAtt));
+	g_auto(GStrv) words = NULL;
+	GPtrArray *list = arg->type == IMAP_ARG_LIST ? arg->list : NULL;
+	guint n = list ? list->len : 1;
+
+	g_array_set_clear_func(atts, (GDestroyNotify)imap_fetch_att_clear);
+	for (guint i = 0; arg->type == IMAP_ARG_ATOM && i < 3; i++)
+		if (g_ascii_strcasecmp(arg->str, macros[i][0]) == 0)
+			words = g_strsplit(macros[i][1], " ", -1);
+	for (guint i = 0; words && words[i]; i++) {
+		ImapFetchAtt att;
+
+		imap_parse_fetch_att(words[i], &att);
+		g_array_append_val(atts, att);
+	}
+	for (guint i = 0; words == NULL && i < n; i++) {
+		const ImapArg *a = list ? list->pdata[i] : arg;
+		ImapFetchAtt att;
+
+		if (a->type != IMAP_ARG_ATOM
+		    || !imap_parse_fetch_att(a->str, &att)) {
+			g_array_unref(atts);
+			return NULL;
+		}
+		g_array_append_val(atts, att);
+	}
+	return atts;
+}
+
+static void
+append_date(GString *out, gint64 t)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
+	g_autofree char *s = g_date_time_format(dt, "%d-%b-%Y %H:%M:%S +0000");
+
+	g_string_append_printf(out, "\"%s\"", s);
+}
+
+static void
+append_literal(GString *out, GBytes *b, const ImapFetchAtt *att)
+{
+	gsize len = 0;
+	const char *d = b ? g_bytes_get_data(b, &len) : "";
+
+	if (att && att->partial) {
+		gsize off = (gsize)MIN(att->offset, len);
+
+		d += off;
+		len = (gsize)MIN(att->count, len - off);
+	}
+	g_string_append_printf(out, "{%" G_GSIZE_FORMAT "}\r\n", len);
+	g_string_append_len(out, d, (gssize)len);
+}
+
+static GBytes *
+whole_part(ImapMime *m, ImapSectionText text)
+{
+	ImapFetchAtt att = { .text = text };
+
+	return imap_mime_section(m, &att);
+}
+
+/* One attribute's "NAME value"; FALSE with `error` when the message is
+ * gone. */
+static gboolean
+fetch_att(ImapSession *s,
+          guint i,
+          const ImapFetchAtt *a,
+          GString *out,
+          gboolean *seen,
+          GError **error)
+{
+	RavenMessageInfo *info = INFO(s, i);
+	static const char *const names[]
+		= { "RFC822", "RFC822.HEADER", "RFC822.TEXT" };
+	ImapMime *m = NULL;
+	g_autoptr(GBytes) b = NULL;
+
+	if (a->kind >= IMAP_FETCH_RFC822 && a->kind <= IMAP_FETCH_SECTION
+	    && (m = mime_of(s, info->uid, error)) == NULL)
+		return FALSE;
+	switch (a->kind) {
+	case IMAP_FETCH_FLAGS:
+		g_string_append(out, "FLAGS ");
+		imap_flags_string(out, info);
+		break;
+	case IMAP_FETCH_UID:
+		g_string_append_printf(out, "UID %u", info->uid);
+		break;
+	case IMAP_FETCH_INTERNALDATE:
+		g_string_append(out, "INTERNALDATE ");
+		append_date(out, info->internal_date);
+		break;
+	case IMAP_FETCH_RFC822_SIZE:
+		g_string_append_printf(out, "RFC822.SIZE %" G_GUINT64_FORMAT,
+		                       info->message_size);
+		break;
+	case IMAP_FETCH_MODSEQ:
+		g_string_append_printf(out, "MODSEQ (%" G_GUINT64_FORMAT ")",
+		                       info->modseq);
+		break;
+	case IMAP_FETCH_RFC822:
+	case IMAP_FETCH_RFC822_HEADER:
+	case IMAP_FETCH_RFC822_TEXT:
+		*seen |= a->kind != IMAP_FETCH_RFC822_HEADER;
+		b = a->kind == IMAP_FETCH_RFC822
+		            ? g_bytes_ref(imap_mime_bytes(m))
+		            : whole_part(m, a->kind == IMAP_FETCH_RFC822_TEXT
+		                                    ? IMAP_SECTION_TEXT
+		                                    : IMAP_SECTION_HEADER);
+		g_string_append_printf(out, "%s ",
+		                       names[a->kind - IMAP_FETCH_RFC822]);
+		append_literal(out, b, NULL);
+		break;
+	case IMAP_FETCH_ENVELOPE:
+		g_string_append_printf(out, "ENVELOPE %s",
+		                       imap_mime_envelope(m));
+		break;
+	case IMAP_FETCH_BODYSTRUCTURE:
+	case IMAP_FETCH_BODY:
+		g_string_append_printf(
+			out, "%s %s",
+			a->kind == IMAP_FETCH_BODY ? "BODY" : "BODYSTRUCTURE",
+			imap_mime_bodystructure(m, a->kind != IMAP_FETCH_BODY));
+		break;
+	case IMAP_FETCH_SECTION:
+		*seen |= !a->peek;
+		b = imap_mime_section(m, a);
+		g_string_append_printf(out, "BODY[%s]", a->section);
+		if (a->partial)
+			g_string_append_printf(out, "<%" G_GUINT64_FORMAT ">",
+			                       a->offset);
+		g_string_append_c(out, ' ');
+		append_literal(out, b, a);
+		break;
+	}
+	return TRUE;
+}
+
+static void
+mark_seen(ImapSession *s, guint i, GString *out)
+{
+	RavenMessageInfo *info = INFO(s, i);
+
+	if ((info->flags & RAVEN_FLAG_SEEN) || s->view.readonly)
+		return;
+	if (!s->storage->store(s->view.mailbox, info->uid, RAVEN_STORE_ADD,
+	                       RAVEN_FLAG_SEEN, NULL, NULL))
+		return;
+	info->flags |= RAVEN_FLAG_SEEN;
+	g_string_append(out, " FLAGS ");
+	imap_flags_string(out, info);
+}
+
+static gboolean
+fetch_one(ImapSession *s, guint i, GArray *atts, GError **error)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	gboolean seen = FALSE, has_uid = FALSE;
+
+	g_string_printf(out, "* %u FETCH (", i + 1);
+	for (guint k = 0; k < atts->len; k++) {
+		const ImapFetchAtt *a = &g_array_index(atts, ImapFetchAtt, k);
+
+		has_uid |= a->kind == IMAP_FETCH_UID;
+		if (k)
+			g_string_append_c(out, ' ');
+		if (!fetch_att(s, i, a, out, &seen, error))
+			return FALSE;
+	}
+	if (s->uid && !has_uid)
+		g_string_append_printf(out, " UID %u", INFO(s, i)->uid);
+	if (seen)
+		mark_seen(s, i, out);
+	g_string_append(out, ")\r\n");
+	imap_write(s, out->str, out->len);
+	return TRUE;
+}
+
+void
+imap_proceed_fetch(ImapSession *s, ImapCmd *c)
+{
+	const ImapArg *set = IMAP_ARG(c, 0);
+	g_autoptr(GArray) idx = NULL;
+	g_autoptr(GArray) atts = NULL;
+	g_autoptr(GError) error = NULL;
+	guint missing = 0;
+
+	if (c->args->len < 2 || set->type != IMAP_ARG_ATOM
+	    || (idx = imap_view_set(s, set->str, s->uid)) == NULL
+	    || (atts = parse_atts(IMAP_ARG(c, 1))) == NULL) {
+		imap_tagged(s, "BAD Usage: FETCH set attributes");
+		return;
+	}
+	for (guint k = 0; k < idx->len; k++) {
+		if (!fetch_one(s, g_array_index(idx, guint, k), atts, &error)) {
+			missing++; /* expunged by another session meanwhile */
+			g_clear_error(&error);
+		}
+	}
+	if (missing)
+		imap_tagged(s,
+		            "NO [EXPUNGEISSUED] Some messages were expunged");
+	else
+		imap_tagged(s, "OK FETCH completed");
+}

@@ -1,0 +1,383 @@
+/* imap-folder.c: commands on folders: CREATE, DELETE, RENAME, SUBSCRIBE,
+ * UNSUBSCRIBE, LIST, LSUB, STATUS and APPEND.
+ * SPDX-License-Identifier: MIT
+ *
+ * Names travel in modified UTF-7 on the wire and in UTF-8 to the storage;
+ * '/' separates levels.
+ */
+#define G_LOG_DOMAIN "imap"
+
+#include "imap.h"
+
+#include <stdio.h>
+#include <string.h>
+
+char *
+imap_mailbox_arg(ImapSession *s, const ImapArg *arg)
+{
+	const char *name;
+	char *utf8;
+
+	if (!imap_arg_astring(arg, &name) || name == NULL
+	    || strlen(name) != arg->len) {
+		imap_tagged(s, "BAD Expected a mailbox name");
+		return NULL;
+	}
+	if ((utf8 = imap_utf7_to_utf8(name)) == NULL) {
+		imap_tagged(s, "BAD Mailbox name is not modified UTF-7");
+		return NULL;
+	}
+	if (g_ascii_strcasecmp(utf8, "INBOX") == 0)
+		memcpy(utf8, "INBOX", 5);
+	return utf8;
+}
+
+/* One mailbox argument after the command, or NULL after answering. */
+static char *
+one_mailbox(ImapSession *s, ImapCmd *c, guint n_args)
+{
+	if (c->args->len != n_args) {
+		imap_tagged(s, "BAD Wrong number of arguments");
+		return NULL;
+	}
+	return imap_mailbox_arg(s, IMAP_ARG(c, 0));
+}
+
+static void
+answer(ImapSession *s, gboolean ok, GError *error, const char *name)
+{
+	if (ok)
+		imap_tagged(s, "OK %s completed", name);
+	else
+		imap_tagged_error(s, error);
+}
+
+void
+imap_proceed_create(ImapSession *s, ImapCmd *c)
+{
+	g_autofree char *name = one_mailbox(s, c, 1);
+	g_autoptr(GError) error = NULL;
+	gsize n;
+
+	if (name == NULL)
+		return;
+	n = strlen(name);
+	if (n > 0 && name[n - 1] == '/')
+		name[n - 1] = '\0'; /* RFC 9051 6.3.4: trailing separator */
+	answer(s,
+	       s->storage->create_folder(s->user, name, s->storage_data,
+	                                 &error),
+	       error, "CREATE");
+}
+
+void
+imap_proceed_delete(ImapSession *s, ImapCmd *c)
+{
+	g_autofree char *name = one_mailbox(s, c, 1);
+	g_autoptr(GError) error = NULL;
+
+	if (name == NULL)
+		return;
+	if (s->view.name && strcmp(s->view.name, name) == 0)
+		imap_view_close(s);
+	answer(s,
+	       s->storage->delete_folder(s->user, name, s->storage_data,
+	                                 &error),
+	       error, "DELETE");
+}
+
+void
+imap_proceed_rename(ImapSession *s, ImapCmd *c)
+{
+	g_autofree char *from = one_mailbox(s, c, 2);
+	g_autofree char *to = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (from == NULL || (to = imap_mailbox_arg(s, IMAP_ARG(c, 1))) == NULL)
+		return;
+	answer(s,
+	       s->storage->rename_folder(s->user, from, to, s->storage_data,
+	                                 &error),
+	       error, "RENAME");
+}
+
+static void
+subscribe(ImapSession *s, ImapCmd *c, gboolean on)
+{
+	g_autofree char *name = one_mailbox(s, c, 1);
+	g_autoptr(GError) error = NULL;
+
+	if (name == NULL)
+		return;
+	if (s->storage->set_subscribed == NULL) {
+		imap_tagged(s, "NO [CANNOT] Subscriptions not supported");
+		return;
+	}
+	answer(s,
+	       s->storage->set_subscribed(s->user, name, on, s->storage_data,
+	                                  &error),
+	       error, on ? "SUBSCRIBE" : "UNSUBSCRIBE");
+}
+
+void
+imap_proceed_subscribe(ImapSession *s, ImapCmd *c)
+{
+	subscribe(s, c, TRUE);
+}
+
+void
+imap_proceed_unsubscribe(ImapSession *s, ImapCmd *c)
+{
+	subscribe(s, c, FALSE);
+}
+
+/* ---- STATUS */
+
+static gboolean
+status_items(ImapSession *s,
+             const char *name,
+             const ImapArg *items,
+             GString *out,
+             GError **error)
+{
+	RavenMailboxStatus st = { .size = sizeof st };
+	RavenMailbox *mb;
+	guint64 size = 0;
+
+	if ((mb = s->storage->open(s->user, name, s->storage_data, error))
+	    == NULL)
+		return FALSE;
+	if (!s->storage->status(mb, &st, error)) {
+		s->storage->close(mb);
+		return FALSE;
+	}
+	for (guint i = 0; i < items->list->len; i++) {
+		const ImapArg *it = items->list->pdata[i];
+		const char *w = it->type == IMAP_ARG_ATOM ? it->str : "";
+
+		if (g_ascii_strcasecmp(w, "SIZE") == 0) {
+			g_autoptr(GPtrArray) all
+				= s->storage->list_messages(mb, NULL);
+
+			for (guint j = 0; all && j < all->len; j++)
+				size += ((RavenMessageInfo *)all->pdata[j])
+				                ->message_size;
+		}
+		if (g_ascii_strcasecmp(w, "MESSAGES") == 0)
+			g_string_append_printf(out, "MESSAGES %u ",
+			                       st.messages);
+		else if (g_ascii_strcasecmp(w, "UIDNEXT") == 0)
+			g_string_append_printf(out, "UIDNEXT %u ", st.uidnext);
+		else if (g_ascii_strcasecmp(w, "UIDVALIDITY") == 0)
+			g_string_append_printf(out, "UIDVALIDITY %u ",
+			                       st.uidvalidity);
+		else if (g_ascii_strcasecmp(w, "UNSEEN") == 0)
+			g_string_append_printf(out, "UNSEEN %u ", st.unseen);
+		else if (g_ascii_strcasecmp(w, "RECENT") == 0)
+			g_string_append_printf(out, "RECENT %u ", st.recent);
+		else if (g_ascii_strcasecmp(w, "SIZE") == 0)
+			g_string_append_printf(
+				out, "SIZE %" G_GUINT64_FORMAT " ", size);
+		else if (g_ascii_strcasecmp(w, "HIGHESTMODSEQ") == 0)
+			g_string_append_printf(
+				out, "HIGHESTMODSEQ %" G_GUINT64_FORMAT " ",
+				st.highest_modseq);
+		else if (g_ascii_strcasecmp(w, "DELETED") != 0) {
+			s->storage->close(mb);
+			g_set_error(error, G_IO_ERROR,
+			            G_IO_ERROR_INVALID_ARGUMENT,
+			            "Unknown status item");
+			return FALSE;
+		}
+	}
+	s->storage->close(mb);
+	if (out->len > 0 && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
+	return TRUE;
+}
+
+/* "* STATUS name (...)" for one folder. */
+static gboolean
+status_line(ImapSession *s,
+            const char *name,
+            const ImapArg *items,
+            GError **error)
+{
+	g_autoptr(GString) out = g_string_new(NULL);
+	g_autoptr(GString) quoted = g_string_new(NULL);
+	g_autofree char *wire = imap_utf8_to_utf7(name);
+
+	if (!status_items(s, name, items, out, error))
+		return FALSE;
+	imap_append_nstring(quoted, wire);
+	imap_untagged(s, "STATUS %s (%s)", quoted->str, out->str);
+	return TRUE;
+}
+
+void
+imap_proceed_status(ImapSession *s, ImapCmd *c)
+{
+	g_autofree char *name = NULL;
+	const ImapArg *items = IMAP_ARG(c, 1);
+	g_autoptr(GError) error = NULL;
+
+	if (c->args->len != 2 || items->type != IMAP_ARG_LIST) {
+		imap_tagged(s, "BAD Usage: STATUS mailbox (items)");
+		return;
+	}
+	if ((name = imap_mailbox_arg(s, IMAP_ARG(c, 0))) == NULL)
+		return;
+	if (!status_line(s, name, items, &error)) {
+		if (error->domain == G_IO_ERROR)
+			imap_tagged(s, "BAD %s", error->message);
+		else
+			imap_tagged_error(s, error);
+		return;
+	}
+	imap_tagged(s, "OK STATUS completed");
+}
+
+/* ---- LIST and LSUB */
+
+typedef struct {
+	gboolean subscribed_only; /* LSUB, LIST (SUBSCRIBED) */
+	gboolean lsub;
+	gboolean ret_subscribed;
+	gboolean ret_special;
+	const ImapArg *ret_status; /* RETURN (STATUS (...)) */
+	GPtrArray *patterns;       /* char *, modified UTF-7 */
+} ListArgs;
+
+static char *
+full_pattern(const char *ref, const char *pattern)
+{
+	char *p = g_strconcat(ref, pattern, NULL);
+
+	if (g_ascii_strncasecmp(p, "INBOX", 5) == 0
+	    && (p[5] == '\0' || p[5] == '/'))
+		memcpy(p, "INBOX", 5);
+	return p;
+}
+
+static void
+list_one(ImapSession *s, const ListArgs *a, const RavenFolderInfo *f)
+{
+	g_autofree char *wire = imap_utf8_to_utf7(f->name);
+	g_autoptr(GString) attrs = g_string_new(NULL);
+	g_autoptr(GString) quoted = g_string_new(NULL);
+	gboolean match = FALSE;
+
+	for (guint i = 0; wire && i < a->patterns->len && !match; i++)
+		match = imap_list_match(a->patterns->pdata[i], wire);
+	if (!match || (a->subscribed_only && !f->subscribed))
+		return;
+	if (!a->lsub)
+		g_string_append(attrs, f->has_children ? "\\HasChildren"
+		                                       : "\\HasNoChildren");
+	if ((a->ret_subscribed || a->subscribed_only) && f->subscribed
+	    && !a->lsub)
+		g_string_append(attrs, " \\Subscribed");
+	if (f->special_use && !a->lsub)
+		g_string_append_printf(attrs, " %s", f->special_use);
+	imap_append_nstring(quoted, wire);
+	imap_untagged(s, "%s (%s) \"/\" %s", a->lsub ? "LSUB" : "LIST",
+	              g_strchug(attrs->str), quoted->str);
+	if (a->ret_status)
+		status_line(s, f->name, a->ret_status, NULL);
+}
+
+static gboolean
+list_options(const ImapArg *opts, ListArgs *a, gboolean ret)
+{
+	for (guint i = 0; i < opts->list->len; i++) {
+		const ImapArg *o = opts->list->pdata[i];
+		const ImapArg *next = i + 1 < opts->list->len
+		                              ? opts->list->pdata[i + 1]
+		                              : NULL;
+
+		if (o->type != IMAP_ARG_ATOM)
+			return FALSE;
+		if (g_ascii_strcasecmp(o->str, "SUBSCRIBED") == 0)
+			*(ret ? &a->ret_subscribed : &a->subscribed_only)
+				= TRUE;
+		else if (g_ascii_strcasecmp(o->str, "SPECIAL-USE") == 0)
+			a->ret_special = TRUE;
+		else if (ret && g_ascii_strcasecmp(o->str, "STATUS") == 0
+		         && next && next->type == IMAP_ARG_LIST) {
+			a->ret_status = next;
+			i++;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+list_args(ImapCmd *c, ListArgs *a)
+{
+	guint i = 0;
+	const char *ref, *pat;
+	const ImapArg *p;
+
+	if (IMAP_ARG(c, 0) && IMAP_ARG(c, 0)->type == IMAP_ARG_LIST
+	    && !list_options(IMAP_ARG(c, i++), a, FALSE))
+		return FALSE;
+	if (!imap_arg_astring(IMAP_ARG(c, i), &ref) || ref == NULL
+	    || (p = IMAP_ARG(c, i + 1)) == NULL)
+		return FALSE;
+	if (p->type == IMAP_ARG_LIST) {
+		for (guint j = 0; j < p->list->len; j++)
+			if (imap_arg_astring(p->list->pdata[j], &pat) && pat)
+				g_ptr_array_add(a->patterns,
+				                full_pattern(ref, pat));
+	} else if (imap_arg_astring(p, &pat) && pat) {
+		g_ptr_array_add(a->patterns, full_pattern(ref, pat));
+	}
+	i += 2;
+	if (i == c->args->len)
+		return a->patterns->len > 0;
+	if (i + 2 != c->args->len || IMAP_ARG(c, i)->type != IMAP_ARG_ATOM
+	    || g_ascii_strcasecmp(IMAP_ARG(c, i)->str, "RETURN") != 0
+	    || IMAP_ARG(c, i + 1)->type != IMAP_ARG_LIST)
+		return FALSE;
+	return list_options(IMAP_ARG(c, i + 1), a, TRUE);
+}
+
+static void
+list(ImapSession *s, ImapCmd *c, gboolean lsub)
+{
+	ListArgs a = { .lsub = lsub, .subscribed_only = lsub };
+	g_autoptr(GPtrArray) patterns = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) folders = NULL;
+	g_autoptr(GError) error = NULL;
+
+	a.patterns = patterns;
+	if (!list_args(c, &a)) {
+		imap_tagged(s, "BAD Usage: %s reference pattern", c->name);
+		return;
+	}
+	if (patterns->len == 1 && *(char *)patterns->pdata[0] == '\0') {
+		imap_untagged(s, "%s (\\Noselect) \"/\" \"\"", c->name);
+		imap_tagged(s, "OK %s completed", c->name);
+		return;
+	}
+	folders = s->storage->list_folders(s->user, s->storage_data, &error);
+	if (folders == NULL) {
+		imap_tagged_error(s, error);
+		return;
+	}
+	for (guint i = 0; i < folders->len; i++)
+		list_one(s, &a, folders->pdata[i]);
+	imap_tagged(s, "OK %s completed", c->name);
+}
+
+void
+imap_proceed_list(ImapSession *s, ImapCmd *c)
+{
+	list(s, c, FALSE);
+}
+
+void
+imap_proceed_lsub(ImapSession *s, ImapCmd *c)
+{
+	list(s, c, TRUE);
+}

@@ -1,0 +1,315 @@
+/* imap-store.c: APPEND, STORE, COPY and MOVE.
+ * SPDX-License-Identifier: MIT
+ */
+#define G_LOG_DOMAIN "imap"
+
+#include "imap.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define INFO(s, i) ((RavenMessageInfo *)(s)->view.msgs->pdata[i])
+
+static const char *const flag_names[]
+	= { "\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft" };
+
+static gboolean
+parse_flag(const ImapArg *a, guint *flags, GPtrArray *keywords)
+{
+	if (a->type != IMAP_ARG_ATOM)
+		return FALSE;
+	for (guint i = 0; i < G_N_ELEMENTS(flag_names); i++)
+		if (g_ascii_strcasecmp(a->str, flag_names[i]) == 0) {
+			*flags |= 1u << i;
+			return TRUE;
+		}
+	if (a->str[0] == '\\')
+		return g_ascii_strcasecmp(a->str, "\\Recent") == 0;
+	for (const char *p = a->str; *p; p++)
+		if (*p == '[' || *p == ']' || *p == '*' || *p == '%')
+			return FALSE;
+	g_ptr_array_add(keywords, g_strdup(a->str));
+	return TRUE;
+}
+
+gboolean
+imap_parse_flags(const ImapArg *arg, guint *flags, GPtrArray *keywords)
+{
+	*flags = 0;
+	if (arg->type != IMAP_ARG_LIST)
+		return parse_flag(arg, flags, keywords);
+	for (guint i = 0; i < arg->list->len; i++)
+		if (!parse_flag(arg->list->pdata[i], flags, keywords))
+			return FALSE;
+	return TRUE;
+}
+
+/* ---- APPEND */
+
+static gboolean
+parse_date(const char *text, gint64 *out)
+{
+	static const char *const months[]
+		= { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	char mon[4], sign, zone[8];
+	int d, y, h, mi, sec, z;
+	g_autoptr(GDateTime) dt = NULL;
+	g_autoptr(GTimeZone) tz = NULL;
+
+	if (sscanf(text, "%2d-%3s-%4d %2d:%2d:%2d %c%4d", &d, mon, &y, &h, &mi,
+	           &sec, &sign, &z)
+	            != 8
+	    || (sign != '+' && sign != '-') || z < 0 || z > 2359)
+		return FALSE;
+	for (guint m = 0; m < 12; m++) {
+		if (g_ascii_strcasecmp(mon, months[m]) != 0)
+			continue;
+		g_snprintf(zone, sizeof zone, "%c%04d", sign, z);
+		tz = g_time_zone_new_identifier(zone);
+		if (tz == NULL)
+			return FALSE;
+		dt = g_date_time_new(tz, y, (gint)m + 1, d, h, mi, sec);
+		if (dt == NULL)
+			return FALSE;
+		*out = g_date_time_to_unix(dt);
+		return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+append_to(ImapSession *s,
+          const char *name,
+          GBytes *msg,
+          guint flags,
+          GPtrArray *keywords,
+          gint64 date)
+{
+	g_autoptr(GError) error = NULL;
+	RavenMailboxStatus st = { .size = sizeof st };
+	RavenMailbox *mb;
+	guint32 uid = 0;
+
+	mb = s->storage->open(s->user, name, s->storage_data, &error);
+	if (mb == NULL) {
+		if (g_error_matches(error, RAVEN_STORAGE_ERROR,
+		                    RAVEN_STORAGE_ERROR_NOT_FOUND))
+			imap_tagged(s, "NO [TRYCREATE] No such mailbox");
+		else
+			imap_tagged_error(s, error);
+		return;
+	}
+	g_ptr_array_add(keywords, NULL);
+	uid = s->storage->append(mb, msg, flags,
+	                         (const char *const *)keywords->pdata, date,
+	                         &error);
+	if (uid != 0)
+		s->storage->status(mb, &st, NULL);
+	s->storage->close(mb);
+	if (uid == 0) {
+		imap_tagged_error(s, error);
+		return;
+	}
+	if (s->view.name && strcmp(s->view.name, name) == 0) {
+		s->view.dirty = TRUE;
+		imap_view_sync(s, TRUE);
+	}
+	imap_tagged(s, "OK [APPENDUID %u %u] APPEND completed", st.uidvalidity,
+	            uid);
+}
+
+void
+imap_proceed_append(ImapSession *s, ImapCmd *c)
+{
+	g_autofree char *name = NULL;
+	g_autoptr(GPtrArray) keywords = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GBytes) msg = NULL;
+	guint i = 1, flags = 0;
+	gint64 date = g_get_real_time() / G_USEC_PER_SEC;
+	const ImapArg *a;
+
+	if (c->args->len < 2
+	    || (name = imap_mailbox_arg(s, IMAP_ARG(c, 0))) == NULL) {
+		if (c->args->len < 2)
+			imap_tagged(s, "BAD Usage: APPEND mailbox [flags] "
+			               "[date] message");
+		return;
+	}
+	if ((a = IMAP_ARG(c, i)) && a->type == IMAP_ARG_LIST) {
+		if (!imap_parse_flags(a, &flags, keywords)) {
+			imap_tagged(s, "BAD Bad flags");
+			return;
+		}
+		i++;
+	}
+	if ((a = IMAP_ARG(c, i)) && a->type == IMAP_ARG_STRING && !a->literal) {
+		if (!parse_date(a->str, &date)) {
+			imap_tagged(s, "BAD Bad date-time");
+			return;
+		}
+		i++;
+	}
+	a = IMAP_ARG(c, i);
+	if (a == NULL || a->type != IMAP_ARG_STRING || i + 1 != c->args->len) {
+		imap_tagged(s, "BAD Expected one message literal");
+		return;
+	}
+	if (a->len > s->server->appendlimit) {
+		imap_tagged(s, "NO [TOOBIG] Message too big");
+		return;
+	}
+	msg = g_bytes_new(a->str, a->len);
+	append_to(s, name, msg, flags, keywords, date);
+}
+
+/* ---- STORE */
+
+static void
+store_one(ImapSession *s,
+          guint i,
+          RavenStoreMode mode,
+          guint flags,
+          GPtrArray *keywords,
+          gboolean silent,
+          GError **error)
+{
+	RavenMessageInfo *info = INFO(s, i);
+	g_autoptr(GString) f = g_string_new(NULL);
+	g_autoptr(GPtrArray) kw = g_ptr_array_new_with_free_func(g_free);
+
+	if (!s->storage->store(s->view.mailbox, info->uid, mode, flags,
+	                       (const char *const *)keywords->pdata, error))
+		return;
+	if (mode == RAVEN_STORE_SET)
+		info->flags = flags;
+	else if (mode == RAVEN_STORE_ADD)
+		info->flags |= flags;
+	else
+		info->flags &= ~flags;
+	for (guint k = 0; info->keywords && info->keywords[k]; k++)
+		if (mode == RAVEN_STORE_ADD
+		    || (mode == RAVEN_STORE_REMOVE
+		        && !g_strv_contains(
+				(const char *const *)keywords->pdata,
+				info->keywords[k])))
+			g_ptr_array_add(kw, g_strdup(info->keywords[k]));
+	for (guint k = 0; mode != RAVEN_STORE_REMOVE && keywords->pdata[k]; k++)
+		if (!g_strv_contains((const char *const *)kw->pdata,
+		                     keywords->pdata[k]))
+			g_ptr_array_add(kw, g_strdup(keywords->pdata[k]));
+	g_ptr_array_add(kw, NULL);
+	g_strfreev(info->keywords);
+	info->keywords = (char **)g_ptr_array_steal(kw, NULL);
+	if (silent)
+		return;
+	imap_flags_string(f, info);
+	if (s->uid)
+		imap_untagged(s, "%u FETCH (UID %u FLAGS %s)", i + 1, info->uid,
+		              f->str);
+	else
+		imap_untagged(s, "%u FETCH (FLAGS %s)", i + 1, f->str);
+}
+
+void
+imap_proceed_store(ImapSession *s, ImapCmd *c)
+{
+	const ImapArg *set = IMAP_ARG(c, 0), *item = IMAP_ARG(c, 1);
+	g_autoptr(GArray) idx = NULL;
+	g_autoptr(GPtrArray) keywords = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	RavenStoreMode mode = RAVEN_STORE_SET;
+	const char *w;
+	guint flags;
+
+	if (c->args->len != 3 || set->type != IMAP_ARG_ATOM
+	    || item->type != IMAP_ARG_ATOM
+	    || (idx = imap_view_set(s, set->str, s->uid)) == NULL
+	    || !imap_parse_flags(IMAP_ARG(c, 2), &flags, keywords)) {
+		imap_tagged(s, "BAD Usage: STORE set [+-]FLAGS[.SILENT] flags");
+		return;
+	}
+	w = item->str;
+	if (*w == '+' || *w == '-')
+		mode = *w++ == '+' ? RAVEN_STORE_ADD : RAVEN_STORE_REMOVE;
+	if (g_ascii_strncasecmp(w, "FLAGS", 5) != 0
+	    || (w[5] && g_ascii_strcasecmp(w + 5, ".SILENT") != 0)) {
+		imap_tagged(s, "BAD Unknown STORE item");
+		return;
+	}
+	g_ptr_array_add(keywords, NULL);
+	for (guint i = 0; i < idx->len && error == NULL; i++)
+		store_one(s, g_array_index(idx, guint, i), mode, flags,
+		          keywords, w[5] != '\0', &error);
+	if (error)
+		imap_tagged_error(s, error);
+	else
+		imap_tagged(s, "OK STORE completed");
+}
+
+/* ---- COPY and MOVE */
+
+static void
+copy_or_move(ImapSession *s, ImapCmd *c, gboolean move)
+{
+	const ImapArg *set = IMAP_ARG(c, 0);
+	g_autoptr(GArray) idx = NULL;
+	g_autofree char *dest = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GString) from = g_string_new(NULL);
+	g_autoptr(GString) to = g_string_new(NULL);
+	g_autoptr(GArray) moved = g_array_new(FALSE, FALSE, sizeof(guint32));
+	RavenMailboxStatus st = { .size = sizeof st };
+	RavenMailbox *mb;
+
+	if (c->args->len != 2 || set->type != IMAP_ARG_ATOM
+	    || (idx = imap_view_set(s, set->str, s->uid)) == NULL) {
+		imap_tagged(s, "BAD Usage: %s set mailbox", c->name);
+		return;
+	}
+	if ((dest = imap_mailbox_arg(s, IMAP_ARG(c, 1))) == NULL)
+		return;
+	mb = s->storage->open(s->user, dest, s->storage_data, &error);
+	if (mb == NULL) {
+		imap_tagged(s, "NO [TRYCREATE] %s", error->message);
+		return;
+	}
+	s->storage->status(mb, &st, NULL);
+	s->storage->close(mb);
+	for (guint i = 0; i < idx->len && error == NULL; i++) {
+		guint32 uid = INFO(s, g_array_index(idx, guint, i))->uid;
+		guint32 n = move ? s->storage->move(s->view.mailbox, uid, dest,
+		                                    &error)
+		                 : s->storage->copy(s->view.mailbox, uid, dest,
+		                                    &error);
+		if (n == 0)
+			break;
+		g_string_append_printf(from, "%s%u", from->len ? "," : "", uid);
+		g_string_append_printf(to, "%s%u", to->len ? "," : "", n);
+		g_array_append_val(moved, uid);
+	}
+	if (move && from->len)
+		imap_untagged(s, "OK [COPYUID %u %s %s] Moved", st.uidvalidity,
+		              from->str, to->str);
+	for (guint i = moved->len; move && i-- > 0;)
+		imap_view_expunged(s, g_array_index(moved, guint32, i));
+	if (error)
+		imap_tagged_error(s, error);
+	else if (move || from->len == 0)
+		imap_tagged(s, "OK %s completed", c->name);
+	else
+		imap_tagged(s, "OK [COPYUID %u %s %s] COPY completed",
+		            st.uidvalidity, from->str, to->str);
+}
+
+void
+imap_proceed_copy(ImapSession *s, ImapCmd *c)
+{
+	copy_or_move(s, c, FALSE);
+}
+
+void
+imap_proceed_move(ImapSession *s, ImapCmd *c)
+{
+	copy_or_move(s, c, TRUE);
+}

@@ -1,0 +1,170 @@
+/* imap.h: what the imap plugin's files share: config, session, helpers.
+ * SPDX-License-Identifier: MIT
+ *
+ * Not installed.  Hidden from other plugins by -fvisibility=hidden; only
+ * raven_plugin_info is exported.
+ */
+#ifndef IMAP_H
+#define IMAP_H
+
+#include <raven/raven-plugin.h>
+
+#include "imap-parser.h"
+
+/* The plugin's settings, read once in init. */
+typedef struct {
+	const RavenCore *core;
+	gboolean allow_plaintext_auth;
+	guint64 appendlimit;
+	guint idle_timeout;  /* seconds after login */
+	guint login_timeout; /* seconds before login */
+} ImapServer;
+
+typedef enum {
+	IMAP_STATE_NOT_AUTH = 1 << 0,
+	IMAP_STATE_AUTH = 1 << 1,
+	IMAP_STATE_SELECTED = 1 << 2,
+	IMAP_STATE_LOGOUT = 1 << 3,
+} ImapState;
+
+/* The selected mailbox as this session sees it: sequence number i + 1 is
+ * msgs[i].  Changes by others show only when the view is synced. */
+typedef struct {
+	RavenMailbox *mailbox;
+	char *name; /* UTF-8, as the storage names it */
+	gboolean readonly;
+	GPtrArray *msgs; /* RavenMessageInfo *, owned */
+	guint32 uidvalidity;
+	guint32 uidnext;
+	guint64 highest_modseq;
+	guint recent;
+	guint watch;
+	gboolean dirty; /* the storage said it changed */
+} ImapView;
+
+typedef struct ImapSession ImapSession;
+
+struct ImapSession {
+	gint ref;
+	ImapServer *server;
+	const RavenCore *core;
+	const RavenStorage *storage;
+	gpointer storage_data;
+	RavenConn *conn; /* NULL once the core closed it */
+	ImapState state;
+	char *user; /* canonical, once logged in */
+	char *client_address;
+	gboolean tls;
+	gboolean rev2;    /* ENABLE IMAP4rev2 */
+	gboolean closing; /* BYE sent; ignore input */
+	gboolean waiting; /* an async step runs; input paused */
+	gboolean draining;
+
+	GByteArray *cmd;      /* the command being assembled */
+	guint64 literal_left; /* raw bytes still to come */
+	char *tag;            /* the running command's tag */
+	gboolean uid;         /* the running command came with UID */
+
+	gboolean idling;
+	gboolean sasl_wait; /* AUTHENTICATE waits for its response line */
+	GCancellable *cancel;
+
+	ImapView view;
+	GHashTable *mime_cache; /* uid -> ImapMime * of the view's mailbox */
+};
+
+/* A parsed command as the table's functions see it. */
+typedef struct {
+	const char *name;
+	GPtrArray *args; /* ImapArg * */
+} ImapCmd;
+
+#define IMAP_ARG(c, i)                                                         \
+	((i) < (c)->args->len ? (const ImapArg *)(c)->args->pdata[i] : NULL)
+
+/* imap-session.c */
+gpointer imap_session_accept(RavenConn *conn, const char *role, gpointer data);
+void imap_session_drain(RavenConn *conn, gpointer session);
+void imap_session_wait(ImapSession *s);
+void imap_session_unwait(ImapSession *s);
+void imap_session_set_timeout(ImapSession *s);
+
+/* imap-reply.c */
+void imap_untagged(ImapSession *s, const char *format, ...) G_GNUC_PRINTF(2, 3);
+void imap_write(ImapSession *s, const void *data, gsize len);
+/* The tagged reply of the running command.  (Changes by others are
+ * reported by imap_dispatch before a command runs, not here.) */
+void imap_tagged(ImapSession *s, const char *format, ...) G_GNUC_PRINTF(2, 3);
+void imap_bye(ImapSession *s, const char *text);
+/* A string as quoted or literal, or NIL for NULL. */
+void imap_append_string(GString *out, const char *str, gsize len);
+void imap_append_nstring(GString *out, const char *str);
+void imap_capabilities(ImapSession *s, GString *out);
+/* A storage error as "NO [..] text". */
+void imap_tagged_error(ImapSession *s, const GError *error);
+
+/* imap-cmd.c */
+typedef struct {
+	const char *name;
+	guint states; /* ImapState bits where it is allowed */
+	gboolean (*check)(ImapSession *s, ImapCmd *c);
+	void (*proceed)(ImapSession *s, ImapCmd *c);
+} ImapCommand_;
+void imap_dispatch(ImapSession *s, ImapCmd *c);
+void imap_sasl_line(ImapSession *s, const char *line);
+
+/* imap-folder.c: LIST, CREATE ... STATUS, APPEND */
+void imap_proceed_create(ImapSession *s, ImapCmd *c);
+void imap_proceed_delete(ImapSession *s, ImapCmd *c);
+void imap_proceed_rename(ImapSession *s, ImapCmd *c);
+void imap_proceed_subscribe(ImapSession *s, ImapCmd *c);
+void imap_proceed_unsubscribe(ImapSession *s, ImapCmd *c);
+void imap_proceed_list(ImapSession *s, ImapCmd *c);
+void imap_proceed_lsub(ImapSession *s, ImapCmd *c);
+void imap_proceed_status(ImapSession *s, ImapCmd *c);
+void imap_proceed_append(ImapSession *s, ImapCmd *c);
+/* A mailbox argument in modified UTF-7 to the storage's UTF-8 name
+ * (transfer full); NULL after answering BAD. */
+char *imap_mailbox_arg(ImapSession *s, const ImapArg *arg);
+
+/* imap-view.c: SELECT, sync, EXPUNGE, CLOSE, IDLE */
+void imap_proceed_select(ImapSession *s, ImapCmd *c);
+void imap_proceed_close(ImapSession *s, ImapCmd *c);
+void imap_proceed_unselect(ImapSession *s, ImapCmd *c);
+void imap_proceed_expunge(ImapSession *s, ImapCmd *c);
+void imap_proceed_idle(ImapSession *s, ImapCmd *c);
+void imap_idle_line(ImapSession *s, const char *line);
+void imap_view_close(ImapSession *s);
+/* Report changes by others; `expunges`: EXPUNGE may be sent now. */
+void imap_view_sync(ImapSession *s, gboolean expunges);
+/* Remove the message at index `i` and say EXPUNGE. */
+void imap_view_expunged(ImapSession *s, guint32 uid);
+/* A set argument as the messages' indexes into view.msgs (guint). */
+GArray *imap_view_set(ImapSession *s, const char *set, gboolean uid);
+void imap_flags_string(GString *out, const RavenMessageInfo *info);
+
+/* imap-fetch.c */
+void imap_proceed_fetch(ImapSession *s, ImapCmd *c);
+/* imap-store.c: STORE, COPY, MOVE */
+void imap_proceed_store(ImapSession *s, ImapCmd *c);
+void imap_proceed_copy(ImapSession *s, ImapCmd *c);
+void imap_proceed_move(ImapSession *s, ImapCmd *c);
+gboolean
+imap_parse_flags(const ImapArg *arg, guint *flags, GPtrArray *keywords);
+/* imap-search.c */
+void imap_proceed_search(ImapSession *s, ImapCmd *c);
+
+/* imap-mime.c: ENVELOPE, BODYSTRUCTURE and sections */
+typedef struct ImapMime ImapMime;
+ImapMime *imap_mime_new(GBytes *message);
+void imap_mime_free(gpointer mime);
+const char *imap_mime_envelope(ImapMime *m);
+const char *imap_mime_bodystructure(ImapMime *m, gboolean extended);
+/* The bytes of a section (transfer full); NULL for no such part, which
+ * FETCH answers as an empty string. */
+GBytes *imap_mime_section(ImapMime *m, const ImapFetchAtt *att);
+/* A header value (unfolded) or NULL, for SEARCH (transfer full). */
+char *imap_mime_header(ImapMime *m, const char *name);
+GBytes *imap_mime_bytes(ImapMime *m);
+
+#endif /* IMAP_H */

@@ -1,0 +1,379 @@
+# test_imap.py: the imap plugin against Python imaplib, raw sockets and curl:
+# STARTTLS and IMAPS logins, folders, append/fetch, search, flags,
+# copy/move, expunge, two sessions, IDLE after an SMTP delivery.
+# SPDX-License-Identifier: MIT
+
+import imaplib
+import os
+import shutil
+import smtplib
+import socket
+import ssl
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True  # the source tree may be read-only
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ravenlib  # noqa: E402
+from ravenlib import DOMAIN, HOST, TIMEOUT  # noqa: E402
+
+tap = ravenlib.Tap()
+USER = "demo@" + DOMAIN
+PASSWORD = "correct horse battery"
+MULTIPART = (b"From: Alice <alice@client.example>\r\n"
+             b"To: Demo <demo@example.test>, bob@example.test\r\n"
+             b"Subject: multipart test\r\n"
+             b"Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n"
+             b"Message-ID: <mp@client.example>\r\n"
+             b"MIME-Version: 1.0\r\n"
+             b"Content-Type: multipart/mixed; boundary=\"XX\"\r\n"
+             b"\r\n"
+             b"preamble\r\n"
+             b"--XX\r\n"
+             b"Content-Type: text/plain; charset=us-ascii\r\n"
+             b"\r\n"
+             b"first part\r\nline two\r\n"
+             b"--XX\r\n"
+             b"Content-Type: application/octet-stream\r\n"
+             b"Content-Transfer-Encoding: base64\r\n"
+             b"Content-Disposition: attachment; filename=\"a.bin\"\r\n"
+             b"\r\n"
+             b"AAECAw==\r\n"
+             b"--XX--\r\n")
+
+
+def context():
+    c = ssl.create_default_context()
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    return c
+
+
+class Server:
+    daemon = None
+    ports = {}
+
+    @classmethod
+    def get(cls):
+        if cls.daemon is None:
+            for name in ("imap", "imaps", "smtp"):
+                cls.ports[name] = ravenlib.free_port()
+            addr = lambda n: "%s:%d" % (HOST, cls.ports[n])  # noqa: E731
+            plugins = {
+                "maildir": {},
+                "smtp": {"listen": [{"address": addr("smtp"),
+                                     "role": "mx"}]},
+                "imap": {"listen": [{"address": addr("imap")},
+                                    {"address": addr("imaps"),
+                                     "tls": "implicit"}],
+                         "allow_plaintext_auth": False,
+                         "appendlimit": "1M"},
+            }
+            cls.daemon = ravenlib.Daemon(plugins, users={USER: PASSWORD})
+            cls.daemon.start()
+        return cls.daemon
+
+
+def need_plugins():
+    for name in ("maildir", "smtp", "imap"):
+        if not ravenlib.have_plugin(name):
+            ravenlib.skip("no %s plugin" % name)
+
+
+def imaps():
+    need_plugins()
+    Server.get()
+    m = imaplib.IMAP4_SSL(HOST, Server.ports["imaps"], ssl_context=context(),
+                          timeout=TIMEOUT)
+    m.login(USER, PASSWORD)
+    return m
+
+
+def deliver(subject, body=b"hello\r\n"):
+    with smtplib.SMTP(HOST, Server.ports["smtp"], timeout=TIMEOUT) as s:
+        s.sendmail("alice@client.example", [USER],
+                   b"From: alice@client.example\r\nTo: " + USER.encode()
+                   + b"\r\nSubject: " + subject.encode() + b"\r\n\r\n" + body)
+
+
+def ok(result):
+    typ, data = result
+    assert typ == "OK", (typ, data)
+    return data
+
+
+@tap.test
+def login_refused_before_tls_then_starttls():
+    need_plugins()
+    Server.get()
+    m = imaplib.IMAP4(HOST, Server.ports["imap"], timeout=TIMEOUT)
+    caps = m.capabilities
+    assert "LOGINDISABLED" in caps and "STARTTLS" in caps, caps
+    try:
+        m.login(USER, PASSWORD)
+        raise AssertionError("LOGIN worked before TLS")
+    except imaplib.IMAP4.error:
+        pass
+    m.starttls(ssl_context=context())
+    assert "AUTH=PLAIN" in m.capabilities
+    m.login(USER, PASSWORD)
+    m.logout()
+
+
+@tap.test
+def wrong_password_and_authenticate_plain():
+    m = imaps()
+    m.logout()
+    m = imaplib.IMAP4_SSL(HOST, Server.ports["imaps"], ssl_context=context(),
+                          timeout=TIMEOUT)
+    try:
+        m.login(USER, "wrong")
+        raise AssertionError("bad password accepted")
+    except imaplib.IMAP4.error:
+        pass
+    m.authenticate("PLAIN",
+                   lambda _: ("\0%s\0%s" % (USER, PASSWORD)).encode())
+    m.logout()
+
+
+@tap.test
+def capability_id_namespace_enable():
+    m = imaps()
+    caps = ok(m.capability())[0].decode()
+    for c in ("IMAP4rev2", "IDLE", "UIDPLUS", "MOVE", "SPECIAL-USE",
+              "APPENDLIMIT=1048576", "LITERAL+"):
+        assert c in caps, caps
+    ok(m.xatom("ID", "NIL"))
+    typ, data = m._simple_command("NAMESPACE")
+    assert typ == "OK"
+    typ, data = m._simple_command("ENABLE", "IMAP4rev2")
+    assert typ == "OK"
+    m.logout()
+
+
+@tap.test
+def folders():
+    m = imaps()
+    ok(m.create("Work"))
+    ok(m.create("Work/Sub"))
+    names = b"\n".join(ok(m.list()))
+    assert b'"Work/Sub"' in names and b"INBOX" in names, names
+    assert b"\\HasChildren" in [l for l in ok(m.list('""', "Work"))][0]
+    ok(m.rename("Work/Sub", "Work/Other"))
+    ok(m.delete("Work/Other"))
+    assert b"Work/Other" not in b"".join(ok(m.list()))
+    ok(m.subscribe("Work"))
+    assert b"Work" in b"".join(x for x in ok(m.lsub()) if x)
+    ok(m.unsubscribe("Work"))
+    assert b'"Work"' not in b"".join(x for x in ok(m.lsub()) if x)
+    utf = "&AOQ-pfel"
+    ok(m.create(utf))
+    assert utf.encode() in b"".join(ok(m.list()))
+    ok(m.delete(utf))
+    ok(m.delete("Work"))
+    typ, _ = m.select("NoSuchFolder")
+    assert typ == "NO"
+    m.logout()
+
+
+@tap.test
+def append_fetch_byte_for_byte():
+    m = imaps()
+    ok(m.create("Test1"))
+    typ, data = m.append("Test1", "(\\Flagged)", None, MULTIPART)
+    assert typ == "OK" and b"APPENDUID" in data[0], data
+    data = ok(m.select("Test1"))
+    assert data == [b"1"], data
+    _, resp = m.uid("FETCH", "1:*", "(BODY.PEEK[])")
+    assert resp[0][1] == MULTIPART
+    st = ok(m.status("Test1", "(MESSAGES UIDNEXT UIDVALIDITY UNSEEN SIZE)"))
+    assert b"MESSAGES 1" in st[0] and b"UNSEEN 1" in st[0], st
+    m.logout()
+
+
+@tap.test
+def fetch_every_attribute():
+    m = imaps()
+    ok(m.select("Test1"))
+    typ, resp = m.fetch("1", "(FLAGS UID INTERNALDATE RFC822.SIZE ENVELOPE "
+                             "BODYSTRUCTURE BODY)")
+    text = b"".join(x if isinstance(x, bytes) else b"".join(x) for x in resp)
+    assert b"\\Flagged" in text and b"RFC822.SIZE %d" % len(MULTIPART) in text
+    assert b'"multipart test"' in text and b'"alice" "client.example"' in text
+    assert b'"MIXED"' in text.upper() and b'"a.bin"' in text, text
+    parts = {
+        "BODY.PEEK[HEADER]": MULTIPART[:MULTIPART.index(b"\r\n\r\n") + 4],
+        "BODY.PEEK[1]": b"first part\r\nline two",
+        "BODY.PEEK[2]": b"AAECAw==",
+        "BODY.PEEK[1.MIME]": b"Content-Type: text/plain; "
+                             b"charset=us-ascii\r\n\r\n",
+        "BODY.PEEK[HEADER.FIELDS (SUBJECT)]": b"Subject: multipart test"
+                                              b"\r\n\r\n",
+        "BODY.PEEK[]<0.4>": b"From",
+        "RFC822.HEADER": MULTIPART[:MULTIPART.index(b"\r\n\r\n") + 4],
+    }
+    for att, want in parts.items():
+        typ, resp = m.fetch("1", "(%s)" % att)
+        assert typ == "OK" and resp[0][1] == want, (att, resp)
+    typ, resp = m.fetch("1", "(BODY.PEEK[TEXT])")
+    assert resp[0][1].startswith(b"preamble")
+    assert b"\\Seen" not in b"".join(ok(m.fetch("1", "FLAGS")))
+    typ, resp = m.fetch("1", "(BODY[1])")
+    assert b"\\Seen" in resp[0][0] or b"\\Seen" in b"".join(
+        ok(m.fetch("1", "FLAGS")))
+    m.logout()
+
+
+@tap.test
+def search_and_store():
+    m = imaps()
+    ok(m.create("Test2"))
+    for i in range(3):
+        ok(m.append("Test2", None, None,
+                    b"From: x%d@a.test\r\nSubject: number %d\r\n\r\n"
+                    b"body %d\r\n" % (i, i, i)))
+    ok(m.select("Test2"))
+    assert ok(m.search(None, "ALL")) == [b"1 2 3"]
+    assert ok(m.search(None, "SUBJECT", "\"number 1\"")) == [b"2"]
+    assert ok(m.search(None, "BODY", '"body 2"')) == [b"3"]
+    assert ok(m.search(None, "FROM", "x0")) == [b"1"]
+    ok(m.store("1:2", "+FLAGS", "(\\Seen)"))
+    assert ok(m.search(None, "UNSEEN")) == [b"3"]
+    assert ok(m.search(None, "OR", "UNSEEN", "FLAGGED")) == [b"3"]
+    assert ok(m.search(None, "NOT", "SEEN")) == [b"3"]
+    assert ok(m.search(None, "LARGER", "1")) == [b"1 2 3"]
+    assert ok(m.search(None, "SINCE", "1-Jan-2000")) == [b"1 2 3"]
+    assert ok(m.uid("SEARCH", "UID", "2:*")) == [b"2 3"]
+    ok(m.store("1", "FLAGS", "(\\Answered $Label)"))
+    flags = b"".join(ok(m.fetch("1", "FLAGS")))
+    assert b"\\Answered" in flags and b"$Label" in flags and b"\\Seen" \
+        not in flags, flags
+    ok(m.store("1", "-FLAGS", "($Label)"))
+    assert b"$Label" not in b"".join(ok(m.fetch("1", "FLAGS")))
+    m.logout()
+
+
+@tap.test
+def copy_move_expunge():
+    m = imaps()
+    ok(m.create("Dest"))
+    ok(m.select("Test2"))
+    typ, data = m._simple_command("UID", "COPY", "1", "Dest")
+    assert typ == "OK" and b"COPYUID" in data[0], data
+    typ, data = m.uid("MOVE", "2", "Dest")
+    assert typ == "OK", data
+    assert b"COPYUID" in b" ".join(m.untagged_responses.get("OK", [])), \
+        m.untagged_responses
+    assert ok(m.search(None, "ALL")) == [b"1 2"]
+    ok(m.store("1", "+FLAGS", "(\\Deleted)"))
+    m.untagged_responses.clear()
+    data = ok(m.expunge())
+    assert data == [b"1"], data
+    assert ok(m.search(None, "ALL")) == [b"1"]
+    st = ok(m.status("Dest", "(MESSAGES)"))
+    assert b"MESSAGES 2" in st[0], st
+    ok(m.select("Dest"))
+    ok(m.store("1:2", "+FLAGS", "(\\Deleted)"))
+    ok(m.uid("EXPUNGE", "1"))
+    # Only UID 1 went; the other \\Deleted message stays.
+    assert ok(m.search(None, "ALL")) == [b"1"]
+    assert ok(m.search(None, "DELETED")) == [b"1"]
+    ok(m.close())
+    m.logout()
+
+
+@tap.test
+def two_sessions_see_each_other():
+    a, b = imaps(), imaps()
+    ok(a.create("Shared"))
+    ok(a.append("Shared", None, None, b"Subject: one\r\n\r\nx\r\n"))
+    ok(a.select("Shared"))
+    ok(b.select("Shared"))
+    a.untagged_responses.clear()
+    ok(b.append("Shared", None, None, b"Subject: two\r\n\r\ny\r\n"))
+    ok(b.store("1", "+FLAGS", "(\\Flagged)"))
+    time.sleep(0.3)
+    ok(a.noop())
+    assert a.untagged_responses.get("EXISTS") == [b"2"], a.untagged_responses
+    ok(b.store("1", "+FLAGS", "(\\Deleted)"))
+    ok(b.expunge())
+    a.untagged_responses.clear()
+    time.sleep(0.3)
+    typ, data = a.noop()
+    assert b"1" in a.untagged_responses.get("EXPUNGE", []), \
+        a.untagged_responses
+    assert ok(a.search(None, "ALL")) == [b"1"]
+    a.logout()
+    b.logout()
+
+
+@tap.test
+def idle_sees_delivery():
+    m = imaps()
+    ok(m.select("INBOX"))
+    tag = m._new_tag()
+    m.send(tag + b" IDLE\r\n")
+    assert m.readline().startswith(b"+")
+    deliver("idle test")
+    m.sock.settimeout(1.5)
+    line = m.readline()
+    assert line.startswith(b"* ") and b"EXISTS" in line, line
+    m.sock.settimeout(TIMEOUT)
+    m.send(b"DONE\r\n")
+    while True:
+        line = m.readline()
+        if line.startswith(tag):
+            assert b"OK" in line
+            break
+    m.logout()
+
+
+@tap.test
+def raw_protocol_limits():
+    need_plugins()
+    Server.get()
+    with ravenlib.Conn(Server.ports["imaps"], tls=True) as c:
+        assert c.read_line().startswith(b"* OK")
+        c.send(b"a1 LOGIN {5000}\r\n")
+        assert b"NO" in c.read_line()
+        c.send(b"a2 NOOP\r\n")
+        data = b""
+        while b"a2 OK" not in data:
+            data += c.read_line()
+        c.send(b"a3 BOGUS\r\n")
+        assert c.read_line().startswith(b"a3 BAD")
+        c.send(b"a4 SELECT INBOX\r\n")
+        assert c.read_line().startswith(b"a4 BAD")
+        c.send(b"a5 LOGIN {3+}\r\n")
+        c.send(b"x" * 20 + b"\r\n")
+        c.send(b"a6 LOGOUT\r\n")
+        data = c.read_line()
+        assert data.startswith(b"a5 BAD") or data.startswith(b"a5 NO"), data
+        c.send(b"a7 LOGIN \"" + USER.encode() + b"\" {%d+}\r\n%s\r\n"
+               % (len(PASSWORD), PASSWORD.encode()))
+
+
+@tap.test
+def curl_fetches_a_message():
+    need_plugins()
+    if shutil.which("curl") is None:
+        ravenlib.skip("no curl")
+    Server.get()
+    p = subprocess.run(["curl", "-sS", "-k", "--max-time", str(TIMEOUT),
+                        "-u", "%s:%s" % (USER, PASSWORD),
+                        "imaps://127.0.0.1:%d/Test1;UID=1"
+                        % Server.ports["imaps"]],
+                       capture_output=True, timeout=TIMEOUT * 2)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == MULTIPART, p.stdout[:200]
+
+
+@tap.test
+def stop():
+    if Server.daemon is not None:
+        assert Server.daemon.stop() == 0
+        Server.daemon.cleanup()
+
+
+tap.run()
