@@ -205,6 +205,7 @@ conn_flush(RavenConn *conn)
 	if (conn->out) {
 		g_clear_pointer(&conn->out, g_byte_array_unref);
 		conn->out_pos = 0;
+		conn->want_dispatch = TRUE; /* input may wait for this */
 	}
 	if (had_output && conn->state == CONN_OPEN && conn->handler
 	    && conn->handler->on_drained)
@@ -326,11 +327,19 @@ next_line(RavenConn *conn)
 	return TRUE;
 }
 
+/* A client that pipelines without reading its replies is not served until
+ * they drain, so unread replies cannot grow without bound. */
+static gboolean
+backlogged(RavenConn *conn)
+{
+	return raven_conn_pending_output(conn) >= RAVEN_CONN_MAX_BACKLOG;
+}
+
 static gboolean
 can_deliver(RavenConn *conn)
 {
 	return conn->state == CONN_OPEN && !conn->paused && conn->handler
-	       && conn->in != NULL && conn->in->len > 0;
+	       && conn->in != NULL && conn->in->len > 0 && !backlogged(conn);
 }
 
 static void
@@ -499,7 +508,7 @@ conn_timeout(RavenConn *conn)
 static void
 conn_serve(RavenConn *conn)
 {
-	if (conn->state == CONN_OPEN && !conn->paused)
+	if (conn->state == CONN_OPEN && !conn->paused && !backlogged(conn))
 		conn_read(conn);
 	conn_process(conn);
 	if (!conn_flush(conn)) {
@@ -543,7 +552,8 @@ conn_update(RavenConn *conn)
 	if (conn->state == CONN_HANDSHAKE && conn->tls && conn->out == NULL)
 		events = gnutls_record_get_direction(conn->tls) ? G_IO_OUT
 		                                                : G_IO_IN;
-	else if (conn->state == CONN_OPEN && !conn->paused && !conn->eof)
+	else if (conn->state == CONN_OPEN && !conn->paused && !conn->eof
+	         && !backlogged(conn))
 		events = G_IO_IN;
 	if (conn->out || conn->tls_send_pending)
 		events |= G_IO_OUT;

@@ -21,6 +21,9 @@
 G_BEGIN_DECLS
 
 #define RAVEN_CONN_DEFAULT_MAX_LINE 2048
+/* Unread output past which a connection's input waits (pipelining clients
+ * that do not read their replies). */
+#define RAVEN_CONN_MAX_BACKLOG (256 * 1024)
 /* A connection's first timeout, until the protocol sets its own. */
 #define RAVEN_CONN_START_TIMEOUT 60
 

@@ -602,7 +602,9 @@ struct RavenCore {
 	/* Line mode (the default, 2048 bytes) with this many bytes at most. */
 	void (*conn_read_lines)(RavenConn *conn, gsize max_line);
 	void (*conn_read_raw)(RavenConn *conn);
-	/* Stop and restart delivering input (while a command waits). */
+	/* Stop and restart delivering input (while a command waits).  The
+	 * core also holds input back by itself while more than 256 KiB of
+	 * output is unread. */
 	void (*conn_pause)(RavenConn *conn);
 	void (*conn_resume)(RavenConn *conn);
 	void (*conn_write)(RavenConn *conn, const void *data, gsize len);

@@ -13,7 +13,6 @@
 #include <string.h>
 
 /* Replies a client leaves unread, past which its input waits. */
-#define MAX_BACKLOG (256 * 1024)
 
 Pop3Session *
 pop3_session_ref(Pop3Session *s)
@@ -108,18 +107,6 @@ pop3_auth_allowed(Pop3Session *s)
 
 /* ---- input */
 
-/* A client that pipelines without reading its replies waits for them to
- * drain, so its unread replies cannot grow without bound. */
-static void
-check_backlog(Pop3Session *s)
-{
-	if (s->backlog || s->conn == NULL || s->closing
-	    || s->core->conn_pending_output(s->conn) < MAX_BACKLOG)
-		return;
-	s->backlog = TRUE;
-	pop3_session_wait(s);
-}
-
 static void
 run_command(Pop3Session *s, const char *line, gsize len, gboolean too_long)
 {
@@ -164,7 +151,6 @@ on_line(RavenConn *conn,
 		return;
 	}
 	run_command(s, line, len, too_long);
-	check_backlog(s);
 }
 
 static void
@@ -172,14 +158,8 @@ on_drained(RavenConn *conn, gpointer data)
 {
 	Pop3Session *s = data;
 
-	if (s->send.active) {
+	if (s->send.active)
 		pop3_send_drained(s);
-		return;
-	}
-	if (!s->backlog)
-		return;
-	s->backlog = FALSE;
-	pop3_session_unwait(s);
 }
 
 static void
@@ -197,10 +177,6 @@ on_close(RavenConn *conn, gpointer data)
 		pop3_send_clear(s);
 		pop3_session_unwait(s);
 	}
-	if (s->backlog) {
-		s->backlog = FALSE;
-		pop3_session_unwait(s);
-	}
 	pop3_session_unref(s);
 }
 
@@ -209,7 +185,7 @@ on_timeout(RavenConn *conn, gpointer data)
 {
 	Pop3Session *s = data;
 
-	if (s->waiting > (s->backlog || s->send.active ? 1u : 0u))
+	if (s->waiting > (s->send.active ? 1u : 0u))
 		return; /* a password check or the disk is slow; not the client
 		         */
 	if (s->send.active) {
@@ -262,7 +238,7 @@ pop3_session_drain(RavenConn *conn, gpointer session)
 		 * message text, and without UPDATE */
 		s->closing = TRUE;
 		s->core->conn_close(s->conn);
-	} else if (s->waiting > (s->backlog ? 1u : 0u)) {
+	} else if (s->waiting > 0) {
 		s->draining = TRUE;
 		g_cancellable_cancel(s->cancel);
 	} else {

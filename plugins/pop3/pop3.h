@@ -61,8 +61,7 @@ typedef struct {
 	char *client_address;
 	Pop3State state;
 	gboolean tls;
-	guint waiting;     /* auth, fetch or backlog still to answer */
-	gboolean backlog;  /* waiting for unread replies to drain */
+	guint waiting;     /* auth or fetch still to answer */
 	gboolean draining; /* drain came while waiting */
 	gboolean closing;  /* a final reply is out; ignore input */
 	gboolean sasl;     /* the next line is an AUTH PLAIN response */

@@ -12,7 +12,6 @@
 #include <string.h>
 
 /* Replies a client leaves unread, past which its input waits. */
-#define MAX_BACKLOG (256 * 1024)
 
 static void
 rcpt_clear(gpointer data)
@@ -110,29 +109,6 @@ line_problem(const char *line, gsize len, gboolean crlf, gboolean too_long)
 	return NULL;
 }
 
-/* A client that pipelines without reading its replies waits for them to
- * drain, so its unread replies cannot grow without bound. */
-static void
-check_backlog(SmtpSession *s)
-{
-	if (s->backlog || s->conn == NULL
-	    || s->core->conn_pending_output(s->conn) < MAX_BACKLOG)
-		return;
-	s->backlog = TRUE;
-	smtp_session_wait(s);
-}
-
-static void
-on_drained(RavenConn *conn, gpointer data)
-{
-	SmtpSession *s = data;
-
-	if (!s->backlog)
-		return;
-	s->backlog = FALSE;
-	smtp_session_unwait(s);
-}
-
 static void
 on_line(RavenConn *conn,
         const char *line,
@@ -160,7 +136,6 @@ on_line(RavenConn *conn,
 	}
 	if (cmd->check == NULL || cmd->check(s, args))
 		cmd->proceed(s, args);
-	check_backlog(s);
 }
 
 static gsize
@@ -189,7 +164,7 @@ on_timeout(RavenConn *conn, gpointer data)
 {
 	SmtpSession *s = data;
 
-	if (s->waiting > (s->backlog ? 1u : 0u))
+	if (s->waiting > 0)
 		return; /* a filter or the spool is slow; not the client */
 	smtp_reply_close(s, "421 4.4.2 Timeout, closing connection");
 }
@@ -199,7 +174,6 @@ static const RavenConnHandler smtp_handler = {
 	.on_line = on_line,
 	.on_data = on_data,
 	.on_close = on_close,
-	.on_drained = on_drained,
 	.on_timeout = on_timeout,
 };
 

@@ -88,7 +88,6 @@ struct SmtpSession {
 	guint errors;
 	guint waiting;     /* filters or the spool still to answer */
 	gboolean draining; /* drain came while waiting */
-	gboolean backlog;  /* waiting for unread replies to drain */
 	gboolean closing;  /* a final reply is out; ignore input */
 	gboolean junk;     /* connect/HELO filters said junk */
 	gboolean discard;  /* connect/HELO filters said discard */
