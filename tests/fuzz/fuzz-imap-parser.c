@@ -5,13 +5,12 @@
  * With -DRAVEN_LIBFUZZER a libFuzzer target; otherwise main() runs a bounded
  * set of deterministic mutations (a few seconds at most) and prints TAP.
  */
+#include "fuzz-main.h"
 #include "imap-parser.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 
 static void
 walk(GPtrArray *args)
@@ -64,10 +63,6 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 
 #ifndef RAVEN_LIBFUZZER
 
-#	define RUNS 20000
-#	define MAX_LEN 300
-#	define TIME_LIMIT_US (4 * G_USEC_PER_SEC)
-
 static const char *const seeds[] = {
 	"a1 LOGIN user pass",
 	"a2 FETCH 1:*,3 (FLAGS BODY.PEEK[1.2.HEADER.FIELDS (FROM TO)]<0.10>)",
@@ -80,53 +75,20 @@ static const char *const seeds[] = {
 
 static const char alphabet[] = "aZ09 ()[]{}<>\"\\*%:,.+-&\r\n\x01";
 
-static void
-mutate(GRand *rand, GString *buf)
-{
-	guint edits = g_rand_int_range(rand, 1, 8);
-
-	for (guint i = 0; i < edits; i++) {
-		guint pos = buf->len ? g_rand_int_range(rand, 0, buf->len) : 0;
-		char c = g_rand_boolean(rand)
-		                 ? alphabet[g_rand_int_range(
-					 rand, 0, sizeof alphabet - 1)]
-		                 : (char)g_rand_int_range(rand, 0, 256);
-
-		switch (g_rand_int_range(rand, 0, 3)) {
-		case 0:
-			if (buf->len < MAX_LEN)
-				g_string_insert_c(buf, pos, c);
-			break;
-		case 1:
-			if (buf->len)
-				g_string_erase(buf, pos, 1);
-			break;
-		default:
-			if (buf->len)
-				buf->str[pos] = c;
-		}
-	}
-}
-
 int
-main(int argc, char **argv)
+main(void)
 {
-	g_autoptr(GRand) rand = g_rand_new_with_seed(3501);
-	gint64 start = g_get_monotonic_time();
-	guint run;
+	static const RavenFuzzTarget target = {
+		"imap parsers",
+		seeds,
+		G_N_ELEMENTS(seeds),
+		alphabet,
+		sizeof alphabet - 1,
+		300,
+		3501,
+	};
 
-	for (run = 0; run < RUNS; run++) {
-		g_autoptr(GString) buf
-			= g_string_new(seeds[run % G_N_ELEMENTS(seeds)]);
-
-		if (run >= G_N_ELEMENTS(seeds))
-			mutate(rand, buf);
-		LLVMFuzzerTestOneInput((const guint8 *)buf->str, buf->len);
-		if (g_get_monotonic_time() - start > TIME_LIMIT_US)
-			break;
-	}
-	printf("1..1\nok 1 - imap parsers survive %u fuzzed inputs\n", run);
-	return 0;
+	return raven_fuzz_main(&target);
 }
 
 #endif /* RAVEN_LIBFUZZER */

@@ -7,14 +7,13 @@
  * pseudo-random and mutated inputs (a few seconds at most) and prints TAP,
  * so `make check` (and the ASan build) runs it as a normal test.
  */
+#include "fuzz-main.h"
 #include "pop3-parser.h"
 #include "pop3-stream.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const guint8 *data, size_t size);
 
 static void
 fuzz_command(const guint8 *data, gsize size)
@@ -87,10 +86,6 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 
 #ifndef RAVEN_LIBFUZZER
 
-#	define RUNS 20000
-#	define MAX_LEN 300
-#	define TIME_LIMIT_US (4 * G_USEC_PER_SEC)
-
 static const char *const seeds[] = {
 	"USER demo@example.test",
 	"PASS correct horse battery",
@@ -105,70 +100,20 @@ static const char *const seeds[] = {
 
 static const char alphabet[] = " .\r\n\0ATOPLISUDRE0129=+/aZ";
 
-static void
-mutate(GRand *rand, GString *buf)
-{
-	guint edits = g_rand_int_range(rand, 1, 8);
-
-	for (guint i = 0; i < edits; i++) {
-		guint pos = buf->len ? g_rand_int_range(rand, 0, buf->len) : 0;
-		guint8 c = g_rand_boolean(rand)
-		                   ? alphabet[g_rand_int_range(
-					   rand, 0, sizeof alphabet - 1)]
-		                   : (guint8)g_rand_int_range(rand, 0, 256);
-
-		switch (g_rand_int_range(rand, 0, 3)) {
-		case 0:
-			if (buf->len < MAX_LEN)
-				g_string_insert_c(buf, pos, (char)c);
-			break;
-		case 1:
-			if (buf->len)
-				g_string_erase(buf, pos, 1);
-			break;
-		default:
-			if (buf->len)
-				buf->str[pos] = (char)c;
-		}
-	}
-}
-
-static void
-one_run(GRand *rand, guint run)
-{
-	g_autoptr(GString) buf = g_string_new(NULL);
-
-	if (run % 4 == 0) {
-		guint len = g_rand_int_range(rand, 0, MAX_LEN);
-
-		for (guint i = 0; i < len; i++)
-			g_string_append_c(
-				buf, alphabet[g_rand_int_range(
-					     rand, 0, sizeof alphabet - 1)]);
-	} else {
-		g_string_append(buf, seeds[run % G_N_ELEMENTS(seeds)]);
-		mutate(rand, buf);
-	}
-	LLVMFuzzerTestOneInput((const guint8 *)buf->str, buf->len);
-}
-
 int
-main(int argc, char **argv)
+main(void)
 {
-	g_autoptr(GRand) rand = g_rand_new_with_seed(1939);
-	gint64 start = g_get_monotonic_time();
-	guint run;
+	static const RavenFuzzTarget target = {
+		"pop3 parsers",
+		seeds,
+		G_N_ELEMENTS(seeds),
+		alphabet,
+		sizeof alphabet - 1,
+		300,
+		1939,
+	};
 
-	for (guint i = 0; i < G_N_ELEMENTS(seeds); i++)
-		LLVMFuzzerTestOneInput((const guint8 *)seeds[i],
-		                       strlen(seeds[i]));
-	for (run = 0; run < RUNS; run++) {
-		one_run(rand, run);
-		if (g_get_monotonic_time() - start > TIME_LIMIT_US)
-			break;
-	}
-	printf("1..1\nok 1 - pop3 parsers survive %u fuzzed inputs\n", run);
-	return 0;
+	return raven_fuzz_main(&target);
 }
 
 #endif /* RAVEN_LIBFUZZER */
