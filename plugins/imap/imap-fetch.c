@@ -1,8 +1,9 @@
 /* imap-fetch.c: FETCH and UID FETCH.
  * SPDX-License-Identifier: MIT
  *
- * Parsed messages are cached per UID of the selected mailbox, so FETCH 1:*
- * with ENVELOPE or BODYSTRUCTURE parses each message once per session.
+ * Parsed messages are cached per UID of the selected mailbox (up to 16 MiB
+ * of them), so FETCH 1:* with ENVELOPE then BODYSTRUCTURE parses each
+ * message once.
  */
 #define G_LOG_DOMAIN "imap"
 
@@ -12,8 +13,12 @@
 
 #define INFO(s, i) ((RavenMessageInfo *)(s)->view.msgs->pdata[i])
 
-static ImapMime *
-mime_of(ImapSession *s, guint32 uid, GError **error)
+/* The bytes the cache may hold: past them it starts over, so a FETCH 1:*
+ * of a large mailbox does not keep every message in memory. */
+#define MIME_CACHE_MAX_BYTES (16 * 1024 * 1024)
+
+ImapMime *
+imap_session_mime(ImapSession *s, guint32 uid, GError **error)
 {
 	ImapMime *m = g_hash_table_lookup(s->mime_cache, GUINT_TO_POINTER(uid));
 	g_autoptr(GBytes) bytes = NULL;
@@ -23,6 +28,12 @@ mime_of(ImapSession *s, guint32 uid, GError **error)
 	bytes = s->storage->fetch(s->view.mailbox, uid, error);
 	if (bytes == NULL)
 		return NULL;
+	if (s->mime_cache_bytes + g_bytes_get_size(bytes)
+	    > MIME_CACHE_MAX_BYTES) {
+		g_hash_table_remove_all(s->mime_cache);
+		s->mime_cache_bytes = 0;
+	}
+	s->mime_cache_bytes += g_bytes_get_size(bytes);
 	m = imap_mime_new(bytes);
 	g_hash_table_insert(s->mime_cache, GUINT_TO_POINTER(uid), m);
 	return m;
@@ -116,7 +127,7 @@ fetch_att(ImapSession *s,
 	g_autoptr(GBytes) b = NULL;
 
 	if (a->kind >= IMAP_FETCH_RFC822 && a->kind <= IMAP_FETCH_SECTION
-	    && (m = mime_of(s, info->uid, error)) == NULL)
+	    && (m = imap_session_mime(s, info->uid, error)) == NULL)
 		return FALSE;
 	switch (a->kind) {
 	case IMAP_FETCH_FLAGS:

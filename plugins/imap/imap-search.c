@@ -39,16 +39,7 @@ next_string(Eval *e)
 static ImapMime *
 mime(Eval *e)
 {
-	ImapSession *s = e->s;
-	guint32 uid = INFO(s, e->i)->uid;
-	ImapMime *m = g_hash_table_lookup(s->mime_cache, GUINT_TO_POINTER(uid));
-	g_autoptr(GBytes) b = NULL;
-
-	if (m == NULL && (b = s->storage->fetch(s->view.mailbox, uid, NULL))) {
-		m = imap_mime_new(b);
-		g_hash_table_insert(s->mime_cache, GUINT_TO_POINTER(uid), m);
-	}
-	return m;
+	return imap_session_mime(e->s, INFO(e->s, e->i)->uid, NULL);
 }
 
 static gboolean

@@ -47,6 +47,7 @@ imap_view_close(ImapSession *s)
 	g_clear_pointer(&v->name, g_free);
 	memset(v, 0, sizeof *v);
 	g_hash_table_remove_all(s->mime_cache);
+	s->mime_cache_bytes = 0;
 	if (s->state == IMAP_STATE_SELECTED)
 		s->state = IMAP_STATE_AUTH;
 }

@@ -71,6 +71,7 @@ struct ImapSession {
 
 	ImapView view;
 	GHashTable *mime_cache; /* uid -> ImapMime * of the view's mailbox */
+	gsize mime_cache_bytes; /* about: expunges do not subtract */
 };
 
 /* A parsed command as the table's functions see it. */
@@ -145,6 +146,10 @@ void imap_flags_string(GString *out, const RavenMessageInfo *info);
 
 /* imap-fetch.c */
 void imap_proceed_fetch(ImapSession *s, ImapCmd *c);
+/* The parsed message `uid` of the selected mailbox, from the session's
+ * bounded cache (owned by the cache: valid until the next call). */
+typedef struct ImapMime ImapMime;
+ImapMime *imap_session_mime(ImapSession *s, guint32 uid, GError **error);
 /* imap-store.c: STORE, COPY, MOVE */
 void imap_proceed_store(ImapSession *s, ImapCmd *c);
 void imap_proceed_copy(ImapSession *s, ImapCmd *c);
@@ -155,7 +160,6 @@ imap_parse_flags(const ImapArg *arg, guint *flags, GPtrArray *keywords);
 void imap_proceed_search(ImapSession *s, ImapCmd *c);
 
 /* imap-mime.c: ENVELOPE, BODYSTRUCTURE and sections */
-typedef struct ImapMime ImapMime;
 ImapMime *imap_mime_new(GBytes *message);
 void imap_mime_free(gpointer mime);
 const char *imap_mime_envelope(ImapMime *m);
