@@ -1,6 +1,7 @@
 # test_imap.py: the imap plugin against Python imaplib, raw sockets and curl:
 # STARTTLS and IMAPS logins, folders, append/fetch, search, flags,
-# copy/move, expunge, two sessions, IDLE after an SMTP delivery.
+# copy/move, expunge, two sessions, IDLE after an SMTP delivery, mbsync
+# syncing both ways.
 # SPDX-License-Identifier: MIT
 
 import imaplib
@@ -367,6 +368,73 @@ def curl_fetches_a_message():
                        capture_output=True, timeout=TIMEOUT * 2)
     assert p.returncode == 0, p.stderr
     assert p.stdout == MULTIPART, p.stdout[:200]
+
+
+MBSYNCRC = """IMAPAccount raven
+Host 127.0.0.1
+Port {port}
+User {user}
+Pass "{password}"
+SSLType IMAPS
+CertificateFile {cert}
+
+IMAPStore far
+Account raven
+
+MaildirStore near
+Path {local}/
+Inbox {local}/INBOX
+SubFolders Verbatim
+
+Channel sync
+Far :far:
+Near :near:
+Patterns INBOX
+Create Both
+Expunge Both
+SyncState *
+"""
+
+
+def mbsync(rc):
+    p = subprocess.run(["mbsync", "-c", rc, "-a"], capture_output=True,
+                       timeout=TIMEOUT * 3, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+
+
+@tap.test
+def mbsync_syncs_both_ways():
+    if shutil.which("mbsync") is None:
+        ravenlib.skip("no mbsync (Debian package isync)")
+    daemon = Server.get()
+    work = os.path.join(daemon.dir, "mbsync")
+    local = os.path.join(work, "local")
+    os.makedirs(local)
+    rc = os.path.join(work, "mbsyncrc")
+    with open(rc, "w") as f:
+        f.write(MBSYNCRC.format(port=Server.ports["imaps"], user=USER,
+                                password=PASSWORD, local=local,
+                                cert=os.path.join(daemon.dir, "var", "tls",
+                                                  "cert.pem")))
+    deliver("to-the-near-side")
+    mbsync(rc)
+    near = []
+    for sub in ("new", "cur"):
+        for name in os.listdir(os.path.join(local, "INBOX", sub)):
+            with open(os.path.join(local, "INBOX", sub, name), "rb") as f:
+                near.append(f.read())
+    assert any(b"Subject: to-the-near-side" in m for m in near), len(near)
+    # A message made on the near side goes up on the next sync.
+    name = "%d.mbsynctest.local" % int(time.time())
+    with open(os.path.join(local, "INBOX", "new", name), "wb") as f:
+        f.write(b"From: demo@example.test\r\nSubject: from-the-near-side"
+                b"\r\n\r\nmade by mbsync\r\n")
+    mbsync(rc)
+    m = imaps()
+    ok(m.select("INBOX"))
+    found = ok(m.search(None, "SUBJECT", "from-the-near-side"))
+    assert found and found[0], found
+    m.logout()
 
 
 @tap.test
