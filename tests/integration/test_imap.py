@@ -1,7 +1,7 @@
 # test_imap.py: the imap plugin against Python imaplib, raw sockets and curl:
 # STARTTLS and IMAPS logins, folders, append/fetch, search, flags,
 # copy/move, expunge, two sessions, IDLE after an SMTP delivery, mbsync
-# syncing both ways.
+# syncing both ways, mutt reading a message.
 # SPDX-License-Identifier: MIT
 
 import imaplib
@@ -435,6 +435,39 @@ def mbsync_syncs_both_ways():
     found = ok(m.search(None, "SUBJECT", "from-the-near-side"))
     assert found and found[0], found
     m.logout()
+
+
+@tap.test
+def mutt_reads_a_message():
+    if shutil.which("mutt") is None or shutil.which("script") is None:
+        ravenlib.skip("no mutt or script")
+    daemon = Server.get()
+    deliver("for-mutt", b"read by mutt\r\n")
+    work = os.path.join(daemon.dir, "mutt")
+    os.makedirs(work)
+    rc, out = os.path.join(work, "muttrc"), os.path.join(work, "out")
+    with open(rc, "w") as f:
+        f.write('set folder="imaps://%s:%s@127.0.0.1:%d/"\n'
+                % (USER.replace("@", "%40"), PASSWORD.replace(" ", "%20"),
+                   Server.ports["imaps"]))
+        f.write('set spoolfile="+INBOX"\nset ssl_verify_host=no\n'
+                'set certificate_file=%s\n'
+                'set header_cache="" message_cachedir=""\n'
+                'set wait_key=no mail_check=0 timeout=5 sort=date\n'
+                % os.path.join(daemon.dir, "var", "tls", "cert.pem"))
+    # mutt wants a terminal: script gives it one; the keys pipe the
+    # newest message to a file and quit.
+    keys = '<last-entry><pipe-message>cat > %s<enter><quit>' % out
+    p = subprocess.run(["script", "-qec",
+                        "mutt -F %s -e 'push \"%s\"'" % (rc, keys),
+                        "/dev/null"],
+                       capture_output=True, timeout=TIMEOUT * 3,
+                       stdin=subprocess.DEVNULL,
+                       env=dict(os.environ, TERM="xterm", HOME=work))
+    assert p.returncode == 0, p.stdout[-500:]
+    with open(out, "rb") as f:
+        text = f.read()
+    assert b"Subject: for-mutt" in text and b"read by mutt" in text, text
 
 
 @tap.test
