@@ -103,7 +103,7 @@ imap_capabilities(ImapSession *s, GString *out)
 			out,
 			" LITERAL+ ID IDLE UIDPLUS MOVE UNSELECT "
 			"NAMESPACE SPECIAL-USE ENABLE CHILDREN "
-			"LIST-EXTENDED LIST-STATUS "
+			"LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE "
 			"APPENDLIMIT=%" G_GUINT64_FORMAT,
 			s->server->appendlimit);
 		return;

@@ -123,6 +123,10 @@ void imap_proceed_unsubscribe(ImapSession *s, ImapCmd *c);
 void imap_proceed_list(ImapSession *s, ImapCmd *c);
 void imap_proceed_lsub(ImapSession *s, ImapCmd *c);
 void imap_proceed_status(ImapSession *s, ImapCmd *c);
+/* imap-quota.c */
+void imap_proceed_getquotaroot(ImapSession *s, ImapCmd *c);
+void imap_proceed_getquota(ImapSession *s, ImapCmd *c);
+void imap_proceed_setquota(ImapSession *s, ImapCmd *c);
 void imap_proceed_append(ImapSession *s, ImapCmd *c);
 /* A mailbox argument in modified UTF-7 to the storage's UTF-8 name
  * (transfer full); NULL after answering BAD. */

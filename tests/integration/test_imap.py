@@ -62,7 +62,7 @@ class Server:
                 cls.ports[name] = ravenlib.free_port()
             addr = lambda n: "%s:%d" % (HOST, cls.ports[n])  # noqa: E731
             plugins = {
-                "maildir": {},
+                "maildir": {"quota": "10M"},
                 "smtp": {"listen": [{"address": addr("smtp"),
                                      "role": "mx"}]},
                 "imap": {"listen": [{"address": addr("imap")},
@@ -368,6 +368,23 @@ def curl_fetches_a_message():
                        capture_output=True, timeout=TIMEOUT * 2)
     assert p.returncode == 0, p.stderr
     assert p.stdout == MULTIPART, p.stdout[:200]
+
+
+@tap.test
+def quota_of_the_user():
+    m = imaps()
+    caps = ok(m.capability())[0].split()
+    assert b"QUOTA" in caps, caps
+    typ, data = m.getquotaroot("INBOX")
+    assert typ == "OK", data
+    text = repr(data)
+    assert '"INBOX" ""' in text and "STORAGE" in text, text
+    assert " 10240)" in text, text  # 10M in KiB
+    typ, data = m.getquota('""')
+    assert typ == "OK" and "STORAGE" in repr(data), data
+    typ, data = m.setquota('""', "(STORAGE 1)")
+    assert typ == "NO", data
+    m.logout()
 
 
 MBSYNCRC = """IMAPAccount raven
