@@ -244,6 +244,48 @@ class Daemon:
 
 # ---- a plain client connection
 
+def tls_context():
+    """A client TLS context that takes the daemon's self-signed cert."""
+    c = ssl.create_default_context()
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    return c
+
+
+def listen(ports, *entries):
+    """Listener entries on fresh loopback ports; ports[name] gets each."""
+    out = []
+    for name, extra in entries:
+        ports[name] = free_port()
+        out.append(dict({"address": "%s:%d" % (HOST, ports[name])}, **extra))
+    return out
+
+
+class LazyDaemon:
+    """A daemon made by make(ports) and started on first use."""
+
+    def __init__(self, make):
+        self.make = make
+        self.daemon = None
+        self.ports = {}
+
+    def get(self):
+        if self.daemon is None:
+            self.daemon = self.make(self.ports)
+            self.daemon.start()
+        return self.daemon
+
+    def port(self, name=None):
+        """The port of listener `name`, or of the first one."""
+        self.get()
+        return self.ports[name] if name else next(iter(self.ports.values()))
+
+    def stop(self):
+        if self.daemon is not None:
+            self.daemon.cleanup()
+            self.daemon = None
+
+
 class Conn:
     """A line-oriented TCP (optionally TLS) client with timeouts."""
 
@@ -255,10 +297,8 @@ class Conn:
             self.starttls()
 
     def starttls(self):
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        self.sock = context.wrap_socket(self.sock, server_hostname=None)
+        self.sock = tls_context().wrap_socket(self.sock,
+                                              server_hostname=None)
         self.buf = b""
 
     def send(self, data):

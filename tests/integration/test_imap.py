@@ -9,7 +9,6 @@ import os
 import shutil
 import smtplib
 import socket
-import ssl
 import subprocess
 import sys
 import time
@@ -42,13 +41,6 @@ MULTIPART = (b"From: Alice <alice@client.example>\r\n"
              b"\r\n"
              b"AAECAw==\r\n"
              b"--XX--\r\n")
-
-
-def context():
-    c = ssl.create_default_context()
-    c.check_hostname = False
-    c.verify_mode = ssl.CERT_NONE
-    return c
 
 
 class Server:
@@ -85,7 +77,7 @@ def need_plugins():
 def imaps():
     need_plugins()
     Server.get()
-    m = imaplib.IMAP4_SSL(HOST, Server.ports["imaps"], ssl_context=context(),
+    m = imaplib.IMAP4_SSL(HOST, Server.ports["imaps"], ssl_context=ravenlib.tls_context(),
                           timeout=TIMEOUT)
     m.login(USER, PASSWORD)
     return m
@@ -116,7 +108,7 @@ def login_refused_before_tls_then_starttls():
         raise AssertionError("LOGIN worked before TLS")
     except imaplib.IMAP4.error:
         pass
-    m.starttls(ssl_context=context())
+    m.starttls(ssl_context=ravenlib.tls_context())
     assert "AUTH=PLAIN" in m.capabilities
     m.login(USER, PASSWORD)
     m.logout()
@@ -126,7 +118,7 @@ def login_refused_before_tls_then_starttls():
 def wrong_password_and_authenticate_plain():
     m = imaps()
     m.logout()
-    m = imaplib.IMAP4_SSL(HOST, Server.ports["imaps"], ssl_context=context(),
+    m = imaplib.IMAP4_SSL(HOST, Server.ports["imaps"], ssl_context=ravenlib.tls_context(),
                           timeout=TIMEOUT)
     try:
         m.login(USER, "wrong")

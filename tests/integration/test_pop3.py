@@ -6,7 +6,6 @@ import os
 import poplib
 import shutil
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -34,13 +33,6 @@ def new_user():
 def need(program):
     if shutil.which(program) is None:
         ravenlib.skip("%s is not installed" % program)
-
-
-def context():
-    c = ssl.create_default_context()
-    c.check_hostname = False
-    c.verify_mode = ssl.CERT_NONE
-    return c
 
 
 def message(n, body=None):
@@ -74,36 +66,6 @@ def count_files(daemon, address):
 
 # ---- daemons
 
-class Server:
-    def __init__(self, make):
-        self.make = make
-        self.daemon = None
-        self.ports = {}
-
-    def get(self):
-        if self.daemon is None:
-            self.daemon = self.make(self.ports)
-            self.daemon.start()
-        return self.daemon
-
-    def port(self, name):
-        self.get()
-        return self.ports[name]
-
-    def stop(self):
-        if self.daemon is not None:
-            self.daemon.cleanup()
-            self.daemon = None
-
-
-def listen(ports, *entries):
-    out = []
-    for name, extra in entries:
-        ports[name] = ravenlib.free_port()
-        out.append(dict({"address": "%s:%d" % (HOST, ports[name])}, **extra))
-    return out
-
-
 def need_plugins():
     for name in ("maildir", "pop3"):
         if not ravenlib.have_plugin(name):
@@ -113,7 +75,7 @@ def need_plugins():
 def make_main(ports):
     return ravenlib.Daemon({
         "maildir": {},
-        "pop3": {"listen": listen(ports, ("pop3", {"tls": "starttls"}),
+        "pop3": {"listen": ravenlib.listen(ports, ("pop3", {"tls": "starttls"}),
                                   ("pop3s", {"tls": "implicit"}))},
     }, users={u: PASSWORD for u in USERS})
 
@@ -121,15 +83,15 @@ def make_main(ports):
 def make_plain(ports):
     return ravenlib.Daemon({
         "maildir": {},
-        "pop3": {"listen": listen(ports, ("pop3", {"tls": "none"})),
+        "pop3": {"listen": ravenlib.listen(ports, ("pop3", {"tls": "none"})),
                  "allow_plaintext_auth": True,
                  "login_delay": "5m",
                  "idle_timeout": "2s"},
     }, users={u: PASSWORD for u in USERS})
 
 
-MAIN = Server(make_main)
-PLAIN = Server(make_plain)
+MAIN = ravenlib.LazyDaemon(make_main)
+PLAIN = ravenlib.LazyDaemon(make_plain)
 SERVERS = [MAIN, PLAIN]
 
 
@@ -139,7 +101,7 @@ def main():
 
 
 def pop3s(server=MAIN):
-    return poplib.POP3_SSL(HOST, server.port("pop3s"), context=context(),
+    return poplib.POP3_SSL(HOST, server.port("pop3s"), context=ravenlib.tls_context(),
                            timeout=TIMEOUT)
 
 
@@ -228,7 +190,7 @@ def stls_then_login():
     p = poplib.POP3(HOST, MAIN.port("pop3"), timeout=TIMEOUT)
     try:
         assert "STLS" in p.capa()
-        p.stls(context=context())
+        p.stls(context=ravenlib.tls_context())
         caps = p.capa()
         assert "STLS" not in caps and "USER" in caps, caps
         assert caps["SASL"] == ["PLAIN"], caps

@@ -5,7 +5,6 @@
 import os
 import signal
 import smtplib
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -46,49 +45,12 @@ def storage_section():
     return {"maildir": {}} if have_maildir() else {}
 
 
-def context():
-    c = ssl.create_default_context()
-    c.check_hostname = False
-    c.verify_mode = ssl.CERT_NONE
-    return c
-
-
 def dot_stuff(message):
     lines = message.split(b"\r\n")
     return b"\r\n".join(b"." + l if l.startswith(b".") else l for l in lines)
 
 
 # ---- daemons, started on first use and stopped at the end
-
-class Server:
-    def __init__(self, make):
-        self.make = make
-        self.daemon = None
-        self.ports = {}
-
-    def get(self):
-        if self.daemon is None:
-            self.daemon = self.make(self.ports)
-            self.daemon.start()
-        return self.daemon
-
-    def port(self, name="mx"):
-        self.get()
-        return self.ports[name]
-
-    def stop(self):
-        if self.daemon is not None:
-            self.daemon.cleanup()
-            self.daemon = None
-
-
-def listen(ports, *entries):
-    out = []
-    for name, extra in entries:
-        ports[name] = ravenlib.free_port()
-        out.append(dict({"address": "%s:%d" % (HOST, ports[name])}, **extra))
-    return out
-
 
 def fill_mailbox(daemon, address):
     """A 1K quota, and 2K of mail that came before (an older delivery).
@@ -105,7 +67,7 @@ def fill_mailbox(daemon, address):
 def make_main(ports):
     plugins = storage_section()
     plugins["smtp"] = {
-        "listen": listen(ports, ("mx", {"role": "mx"}),
+        "listen": ravenlib.listen(ports, ("mx", {"role": "mx"}),
                          ("smtps", {"role": "mx", "tls": "implicit"}),
                          ("submission", {"role": "submission"})),
         "max_message_size": "100K",
@@ -124,7 +86,7 @@ def make_filtered(ports):
     plugins = {"filter": {"score": 1}}
     plugins.update(storage_section())
     plugins["smtp"] = {
-        "listen": listen(ports, ("mx", {"role": "mx"})),
+        "listen": ravenlib.listen(ports, ("mx", {"role": "mx"})),
         "vrfy": True,
         "quota_permanent": True,
     }
@@ -138,14 +100,14 @@ def make_connect(verdict, **keys):
     def make(ports):
         return ravenlib.Daemon({
             "filter": dict({"connect": verdict}, **keys),
-            "smtp": {"listen": listen(ports, ("mx", {"role": "mx"}))},
+            "smtp": {"listen": ravenlib.listen(ports, ("mx", {"role": "mx"}))},
         })
     return make
 
 
 def make_slow(ports):
     return ravenlib.Daemon({"smtp": {
-        "listen": listen(ports, ("mx", {"role": "mx"})),
+        "listen": ravenlib.listen(ports, ("mx", {"role": "mx"})),
         "command_timeout": "1s",
         "data_timeout": "3s",
         "min_data_rate": "1K",
@@ -157,13 +119,13 @@ def make_drain(ports):
     # a slow filter: SIGTERM comes while a message waits for it
     return ravenlib.Daemon({
         "filter": {"data_delay": 1000},
-        "smtp": {"listen": listen(ports, ("mx", {"role": "mx"}))},
+        "smtp": {"listen": ravenlib.listen(ports, ("mx", {"role": "mx"}))},
     }, users={DEMO: PASSWORD}, server={"max_connections_per_ip": 1})
 
 
-MAIN = Server(make_main)
-FILTERED = Server(make_filtered)
-SLOW = Server(make_slow)
+MAIN = ravenlib.LazyDaemon(make_main)
+FILTERED = ravenlib.LazyDaemon(make_filtered)
+SLOW = ravenlib.LazyDaemon(make_slow)
 SERVERS = [MAIN, FILTERED, SLOW]
 
 
@@ -262,7 +224,7 @@ def smtplib_ehlo_features():
 @tap.test
 def implicit_tls_listener():
     with smtplib.SMTP_SSL(HOST, MAIN.port("smtps"), timeout=TIMEOUT,
-                          context=context()) as c:
+                          context=ravenlib.tls_context()) as c:
         c.ehlo("client.example")
         assert not c.has_extn("starttls")
         assert c.docmd("STARTTLS")[0] == 503
@@ -274,7 +236,7 @@ def implicit_tls_listener():
 def smtplib_starttls_sendmail():
     with smtplib.SMTP(HOST, MAIN.port(), timeout=TIMEOUT) as c:
         c.ehlo("client.example")
-        c.starttls(context=context())
+        c.starttls(context=ravenlib.tls_context())
         code, _ = c.ehlo("client.example")
         assert code == 250 and not c.has_extn("starttls")
         assert c.docmd("STARTTLS")[0] == 503
@@ -724,9 +686,9 @@ def filter_discard_recipient():
 
 @tap.test
 def filter_connect_verdicts():
-    reject = Server(make_connect("reject", code=554,
+    reject = ravenlib.LazyDaemon(make_connect("reject", code=554,
                                  text="5.7.9 Blocked by test"))
-    tempfail = Server(make_connect("tempfail"))
+    tempfail = ravenlib.LazyDaemon(make_connect("tempfail"))
     try:
         with session(reject, hello=False) as s:
             s.expect(None, 554, "5.7.9 Blocked by test")
@@ -778,7 +740,7 @@ def min_data_rate():
 
 @tap.test
 def busy_and_drain():
-    drain = Server(make_drain)
+    drain = ravenlib.LazyDaemon(make_drain)
     try:
         daemon = drain.get()
         with session(drain) as first:
