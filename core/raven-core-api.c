@@ -121,16 +121,16 @@ auth_verify(const char *user,
 	                  cancellable, done, data);
 }
 
-/* The users file as ravenctl left it: a stat per lookup, a reread (and a
- * fresh auth cache) only when it changed. */
+/* The users file as ravenctl left it: a stat per lookup, a reread only when
+ * it changed.  Called from worker threads too (the storage's quota); the
+ * database locks, and the auth cache needs no flush: its entries die with
+ * the stored hash they matched. */
 static RavenUserDb *
 users(void)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (raven_user_db_refresh(api_server->users, &error))
-		raven_auth_forget_cache(api_server->auth);
-	else if (error)
+	if (!raven_user_db_refresh(api_server->users, &error) && error)
 		g_warning("users: %s", error->message);
 	return api_server->users;
 }
