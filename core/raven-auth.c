@@ -8,6 +8,8 @@
  */
 #include "raven-auth.h"
 
+#include "raven-io.h"
+
 #include <sodium.h>
 #include <string.h>
 
@@ -185,22 +187,6 @@ typedef struct {
 	char *password;
 } HashCheck;
 
-static gpointer
-sodium_start(gpointer unused)
-{
-	if (sodium_init() < 0)
-		g_error("libsodium cannot start");
-	return NULL;
-}
-
-static void
-ensure_sodium(void)
-{
-	static GOnce once = G_ONCE_INIT;
-
-	g_once(&once, sodium_start, NULL);
-}
-
 static void
 wipe_string(char *text)
 {
@@ -289,7 +275,7 @@ raven_auth_new(RavenUserDb *db, guint64 cache_ttl_ms, guint64 max_delay_ms)
 	RavenAuth *auth;
 
 	g_return_val_if_fail(db != NULL, NULL);
-	ensure_sodium();
+	raven_sodium_init();
 	auth = g_atomic_rc_box_new0(RavenAuth);
 	auth->db = db;
 	auth->cache_ttl_us = (gint64)MIN(cache_ttl_ms, LONGEST_DELAY_MS) * 1000;

@@ -5,6 +5,7 @@
 
 #include "raven-spool.h"
 
+#include "raven-io.h"
 #include "raven-message.h"
 
 #include <errno.h>
@@ -139,22 +140,6 @@ enough_space(RavenSpool *spool, gsize need, GError **error)
 	return FALSE;
 }
 
-static gboolean
-write_all(int fd, const guint8 *data, gsize len)
-{
-	while (len > 0) {
-		gssize n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return FALSE;
-		data += n;
-		len -= n;
-	}
-	return TRUE;
-}
-
 /* Write tmp/ID, fsync it, rename it into the spool.  Nothing is left
  * behind on failure. */
 static gboolean
@@ -170,7 +155,8 @@ write_entry(Submission *s, GError **error)
 	if (fd < 0)
 		return io_error(error, RAVEN_MESSAGE_ERROR_IO, "cannot create",
 		                tmp);
-	ok = write_all(fd, s->file->data, s->file->len) && fdatasync(fd) == 0;
+	ok = raven_write_all(fd, s->file->data, s->file->len)
+	     && fdatasync(fd) == 0;
 	if (!ok)
 		io_error(error,
 		         errno == ENOSPC ? RAVEN_MESSAGE_ERROR_NO_SPACE

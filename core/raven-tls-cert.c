@@ -5,6 +5,8 @@
 
 #include "raven-tls.h"
 
+#include "raven-io.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,8 +34,7 @@ write_file_atomic(const char *path,
 		            "cannot create %s: %s", tmp, g_strerror(errno));
 		return FALSE;
 	}
-	ok = write(fd, data->data, data->size) == (ssize_t)data->size
-	     && fsync(fd) == 0;
+	ok = raven_write_all(fd, data->data, data->size) && fsync(fd) == 0;
 	if (!ok)
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
 		            "cannot write %s: %s", tmp, g_strerror(errno));

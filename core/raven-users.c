@@ -7,6 +7,8 @@
 
 #include "raven-users.h"
 
+#include "raven-io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -64,22 +66,6 @@ typedef struct {
 	const char *hash;    /* add, password */
 	guint64 quota;       /* quota */
 } Change;
-
-static gpointer
-sodium_start(gpointer unused)
-{
-	if (sodium_init() < 0)
-		g_error("libsodium cannot start");
-	return NULL;
-}
-
-static void
-ensure_sodium(void)
-{
-	static GOnce once = G_ONCE_INIT;
-
-	g_once(&once, sodium_start, NULL);
-}
 
 static gboolean
 fail(GError **error, RavenUsersError code, const char *format, ...)
@@ -306,22 +292,6 @@ format_users(GHashTable *users)
 }
 
 static gboolean
-write_all(int fd, const char *data, gsize len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return FALSE;
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
-}
-
-static gboolean
 sync_folder(const char *path, GError **error)
 {
 	g_autofree char *folder = g_path_get_dirname(path);
@@ -345,7 +315,7 @@ write_atomically(const char *path, const GString *text, GError **error)
 
 	if (fd < 0)
 		return fail_io(error, "create", tmp);
-	ok = fchmod(fd, 0600) == 0 && write_all(fd, text->str, text->len)
+	ok = fchmod(fd, 0600) == 0 && raven_write_all(fd, text->str, text->len)
 	     && fsync(fd) == 0;
 	if (!ok)
 		fail_io(error, "write", tmp);
@@ -747,7 +717,7 @@ raven_password_hash(const char *password, GError **error)
 	char hash[crypto_pwhash_STRBYTES];
 
 	g_return_val_if_fail(password != NULL, NULL);
-	ensure_sodium();
+	raven_sodium_init();
 	if (password[0] == '\0') {
 		fail(error, RAVEN_USERS_ERROR_INVALID, "the password is empty");
 		return NULL;
@@ -767,6 +737,6 @@ gboolean
 raven_password_verify(const char *hash, const char *password)
 {
 	g_return_val_if_fail(hash != NULL && password != NULL, FALSE);
-	ensure_sodium();
+	raven_sodium_init();
 	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }

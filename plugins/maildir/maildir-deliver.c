@@ -24,29 +24,13 @@
 #include <unistd.h>
 
 static gboolean
-write_all(int fd, const guint8 *data, gsize len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return FALSE;
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
-}
-
-static gboolean
 write_synced(int fd, GBytes *message, gint64 mtime)
 {
 	gsize len;
 	const guint8 *data = g_bytes_get_data(message, &len);
 	struct timespec times[2] = { { mtime, 0 }, { mtime, 0 } };
 
-	if (!write_all(fd, data, len))
+	if (!maildir_write_all(fd, data, len))
 		return FALSE;
 	if (mtime > 0 && futimens(fd, times) < 0)
 		return FALSE;

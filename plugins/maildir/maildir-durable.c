@@ -110,9 +110,11 @@ maildir_folder_flush(MaildirFolder *folder,
 	return FALSE;
 }
 
-static gboolean
-write_all(int fd, const char *data, gsize len)
+gboolean
+maildir_write_all(int fd, const void *buf, gsize len)
 {
+	const char *data = buf;
+
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
 
@@ -140,7 +142,7 @@ write_temp(const char *path, const char *data, gsize len, gboolean durable)
 		g_free(temp);
 		return NULL;
 	}
-	ok = write_all(fd, data, len) && (!durable || fsync(fd) == 0);
+	ok = maildir_write_all(fd, data, len) && (!durable || fsync(fd) == 0);
 	errsv = errno;
 	if (close(fd) < 0 && ok) {
 		ok = FALSE;

@@ -205,6 +205,8 @@ void maildir_publish(MaildirStore *store,
                      const char *folder,
                      const char *from_folder,
                      guint32 uid);
+/* write() all of `buf` (short writes, EINTR); FALSE with errno set. */
+gboolean maildir_write_all(int fd, const void *buf, gsize len);
 gboolean maildir_fsync_dir(const char *path, GError **error);
 /* Replace `path` whole (fsynced, renamed; not the directory). */
 gboolean maildir_write_file(const char *path,
