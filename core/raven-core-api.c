@@ -71,6 +71,17 @@ register_storage_layer(RavenPlugin *plugin,
 }
 
 static gboolean
+register_transport(RavenPlugin *plugin,
+                   const RavenTransport *transport,
+                   gpointer data,
+                   GError **error)
+{
+	return raven_registry_add(api_server->registry, plugin,
+	                          RAVEN_KIND_TRANSPORT, transport,
+	                          sizeof(RavenTransport), data, error);
+}
+
+static gboolean
 subscribe(RavenPlugin *plugin,
           guint mask,
           RavenEventCallback callback,
@@ -253,6 +264,7 @@ static const RavenCore core_api = {
 	.spool_submit = spool_submit,
 	.user_over_quota = user_over_quota,
 	.user_quota = user_quota,
+	.register_transport = register_transport,
 };
 
 const RavenCore *

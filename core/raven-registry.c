@@ -59,6 +59,7 @@ raven_plugin_kind_name(RavenPluginKind kind)
 	static const char *const names[RAVEN_KIND_COUNT] = {
 		"protocol",       "storage",       "filter",
 		"delivery agent", "storage layer", "event subscriber",
+		"transport",
 	};
 
 	return kind < RAVEN_KIND_COUNT ? names[kind] : "unknown";
@@ -114,16 +115,19 @@ raven_registry_add(RavenRegistry *registry,
 	if (kind != RAVEN_KIND_EVENT_SUBSCRIBER
 	    && !check_vtable(kind, vtable, min_size, error))
 		return FALSE;
-	/* One storage serves all mailboxes; layers wrap it. */
-	if (kind == RAVEN_KIND_STORAGE && registry->lists[kind]->len > 0) {
+	/* One storage serves all mailboxes (layers wrap it); one transport
+	 * sends all outbound mail. */
+	if ((kind == RAVEN_KIND_STORAGE || kind == RAVEN_KIND_TRANSPORT)
+	    && registry->lists[kind]->len > 0) {
 		RavenRegistration *first = &g_array_index(registry->lists[kind],
 		                                          RavenRegistration, 0);
 
 		g_set_error(error, RAVEN_REGISTRY_ERROR,
 		            RAVEN_REGISTRY_ERROR_DUPLICATE,
-		            "a storage is already registered by plugin '%s'; "
-		            "enable only one storage plugin",
-		            first->plugin->name);
+		            "a %s is already registered by plugin '%s'; "
+		            "enable only one %s plugin",
+		            raven_plugin_kind_name(kind), first->plugin->name,
+		            raven_plugin_kind_name(kind));
 		return FALSE;
 	}
 	g_array_append_val(registry->lists[kind], r);

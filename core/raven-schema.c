@@ -41,6 +41,14 @@ static const RavenConfigKey auth_keys[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+static const RavenConfigKey queue_keys[] = {
+	{ "retry_first", RAVEN_CONFIG_DURATION, 0, NULL, NULL },
+	{ "retry_max", RAVEN_CONFIG_DURATION, 0, NULL, NULL },
+	{ "max_queue_lifetime", RAVEN_CONFIG_DURATION, 0, NULL, NULL },
+	{ "delay_warning", RAVEN_CONFIG_DURATION, 0, NULL, NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
 /* A plugin section's keys are checked against its plugin, below. */
 static const RavenConfigKey plugin_item[] = {
 	{ "", RAVEN_CONFIG_MAP, 0, NULL, NULL },
@@ -54,6 +62,7 @@ const RavenConfigKey raven_schema_root[] = {
 	{ "aliases", RAVEN_CONFIG_DICT, 0, string_item, NULL },
 	{ "tls", RAVEN_CONFIG_MAP, 0, tls_keys, NULL },
 	{ "auth", RAVEN_CONFIG_MAP, 0, auth_keys, NULL },
+	{ "queue", RAVEN_CONFIG_MAP, 0, queue_keys, NULL },
 	{ "plugins", RAVEN_CONFIG_DICT, 0, plugin_item, NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };

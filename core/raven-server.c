@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define DRAIN_POLL_MS 50
@@ -227,6 +228,27 @@ open_users(RavenServer *server, GError **error)
 	return TRUE;
 }
 
+/* The `queue:` section: when to retry, warn and give up. */
+static RavenQueuePolicy
+queue_policy(RavenConfig *config)
+{
+	const RavenConfigNode *queue
+		= raven_config_get(raven_config_root(config), "queue");
+	RavenQueuePolicy p = {
+		raven_config_get_duration_ms(queue, "retry_first",
+		                             RAVEN_QUEUE_RETRY_FIRST_MS),
+		raven_config_get_duration_ms(queue, "retry_max",
+		                             RAVEN_QUEUE_RETRY_MAX_MS),
+		raven_config_get_duration_ms(queue, "max_queue_lifetime",
+		                             RAVEN_QUEUE_MAX_LIFETIME_MS),
+		raven_config_get_duration_ms(queue, "delay_warning",
+		                             RAVEN_QUEUE_DELAY_WARNING_MS),
+	};
+
+	p.retry_max_ms = MAX(p.retry_max_ms, p.retry_first_ms);
+	return p;
+}
+
 static void
 spool_committed(const char *queue_id, gpointer data)
 {
@@ -242,6 +264,7 @@ open_spool(RavenServer *server, GError **error)
 	g_autofree char *dir
 		= g_build_filename(server->data_dir, "spool", NULL);
 	g_autoptr(GPtrArray) left = NULL;
+	RavenQueuePolicy policy;
 
 	server->spool = raven_spool_open(
 		dir,
@@ -251,8 +274,11 @@ open_spool(RavenServer *server, GError **error)
 		spool_committed, server, error);
 	if (server->spool == NULL)
 		return FALSE;
-	server->delivery = raven_delivery_new(server->spool, server->registry,
-	                                      server->users, server->events);
+	policy = queue_policy(server->config);
+	server->delivery
+		= raven_delivery_new(server->spool, server->registry,
+	                             server->users, server->events,
+	                             server->hostname, &policy);
 	left = raven_spool_recover(server->spool);
 	if (left->len > 0)
 		g_message("spool: delivering %u messages left by the last run",
@@ -352,6 +378,8 @@ own_tls_files(RavenServer *server, uid_t uid, gid_t gid)
 
 static gboolean
 control_plugins(GStrv args, GString *reply, gpointer data, GError **error);
+static gboolean
+control_queue(GStrv args, GString *reply, gpointer data, GError **error);
 
 /* Whom to become: server.user when started as root, else nobody (-1). */
 static gboolean
@@ -413,6 +441,7 @@ raven_server_start(RavenServer *server, GError **error)
 	if (server->control == NULL)
 		return FALSE;
 	raven_control_add(server->control, "plugins", control_plugins, server);
+	raven_control_add(server->control, "queue", control_queue, server);
 	raven_listeners_start(server->listeners);
 	lines = raven_listeners_describe(server->listeners);
 	for (guint i = 0; lines[i]; i++)
@@ -448,6 +477,32 @@ control_plugins(GStrv args, GString *reply, gpointer data, GError **error)
 	return TRUE;
 }
 
+static gboolean
+control_queue(GStrv args, GString *reply, gpointer data, GError **error)
+{
+	RavenServer *server = data;
+	guint n = g_strv_length(args);
+
+	if (n == 2 && strcmp(args[1], "list") == 0) {
+		raven_delivery_list(server->delivery, reply);
+		return TRUE;
+	}
+	if (n == 2 && strcmp(args[1], "flush") == 0) {
+		g_string_append_printf(reply, "%u messages tried again now\n",
+		                       raven_delivery_flush(server->delivery));
+		return TRUE;
+	}
+	if (n == 3 && strcmp(args[1], "remove") == 0) {
+		if (!raven_delivery_remove(server->delivery, args[2], error))
+			return FALSE;
+		g_string_append_printf(reply, "removed %s\n", args[2]);
+		return TRUE;
+	}
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+	            "usage: queue list | queue flush | queue remove ID");
+	return FALSE;
+}
+
 /* ---- running */
 
 gboolean
@@ -456,6 +511,7 @@ raven_server_reload(RavenServer *server, GError **error)
 	g_autoptr(RavenConfig) config
 		= load_config(server->config_path, NULL, error);
 	g_autoptr(RavenTlsContext) tls = NULL;
+	RavenQueuePolicy policy;
 
 	if (config == NULL)
 		return FALSE;
@@ -464,6 +520,8 @@ raven_server_reload(RavenServer *server, GError **error)
 		return FALSE;
 	apply_log_level(config);
 	apply_limits(server, config);
+	policy = queue_policy(config);
+	raven_delivery_set_policy(server->delivery, &policy);
 	raven_listeners_set_tls(server->listeners, tls);
 	raven_tls_context_unref(server->tls);
 	server->tls = g_steal_pointer(&tls);
@@ -471,7 +529,7 @@ raven_server_reload(RavenServer *server, GError **error)
 	/* Plugins keep the sections they started with (they hold pointers
 	 * into that tree): changing them takes a restart. */
 	g_message("reloaded %s: log level, connection limits, TLS "
-	          "certificate; plugin sections apply at the next restart",
+	          "certificate, queue times; plugin sections apply at the next restart",
 	          server->config_path);
 	return TRUE;
 }

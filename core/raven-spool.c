@@ -18,6 +18,7 @@
 struct RavenSpool {
 	char *dir;
 	char *tmp_dir;
+	char *notes_dir;
 	int dir_fd;
 	guint64 min_free;
 	RavenSpoolCommitted committed;
@@ -58,7 +59,7 @@ raven_spool_open(const char *dir,
                  gpointer committed_data,
                  GError **error)
 {
-	g_autofree char *failed = g_build_filename(dir, "failed", NULL);
+	g_autofree char *notes = g_build_filename(dir, "notes", NULL);
 	g_autofree char *corrupt = g_build_filename(dir, "corrupt", NULL);
 	RavenSpool *spool;
 
@@ -66,13 +67,14 @@ raven_spool_open(const char *dir,
 	spool = g_new0(RavenSpool, 1);
 	spool->dir = g_strdup(dir);
 	spool->tmp_dir = g_build_filename(dir, "tmp", NULL);
+	spool->notes_dir = g_build_filename(dir, "notes", NULL);
 	spool->dir_fd = -1;
 	spool->min_free = min_free;
 	spool->committed = committed;
 	spool->committed_data = committed_data;
 	g_mutex_init(&spool->lock);
 	g_cond_init(&spool->cond);
-	if (!make_dir(spool->tmp_dir, error) || !make_dir(failed, error)
+	if (!make_dir(spool->tmp_dir, error) || !make_dir(notes, error)
 	    || !make_dir(corrupt, error)) {
 		raven_spool_free(spool);
 		return NULL;
@@ -98,6 +100,7 @@ raven_spool_free(RavenSpool *spool)
 	g_cond_clear(&spool->cond);
 	g_free(spool->dir);
 	g_free(spool->tmp_dir);
+	g_free(spool->notes_dir);
 	g_free(spool);
 }
 
@@ -143,20 +146,20 @@ enough_space(RavenSpool *spool, gsize need, GError **error)
 /* Write tmp/ID, fsync it, rename it into the spool.  Nothing is left
  * behind on failure. */
 static gboolean
-write_entry(Submission *s, GError **error)
+write_entry(RavenSpool *spool,
+            const char *queue_id,
+            GByteArray *file,
+            GError **error)
 {
-	RavenSpool *spool = s->spool;
-	g_autofree char *tmp
-		= g_build_filename(spool->tmp_dir, s->queue_id, NULL);
-	g_autofree char *path = g_build_filename(spool->dir, s->queue_id, NULL);
+	g_autofree char *tmp = g_build_filename(spool->tmp_dir, queue_id, NULL);
+	g_autofree char *path = g_build_filename(spool->dir, queue_id, NULL);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	gboolean ok;
 
 	if (fd < 0)
 		return io_error(error, RAVEN_MESSAGE_ERROR_IO, "cannot create",
 		                tmp);
-	ok = raven_write_all(fd, s->file->data, s->file->len)
-	     && fdatasync(fd) == 0;
+	ok = raven_write_all(fd, file->data, file->len) && fdatasync(fd) == 0;
 	if (!ok)
 		io_error(error,
 		         errno == ENOSPC ? RAVEN_MESSAGE_ERROR_NO_SPACE
@@ -230,7 +233,8 @@ submit_thread(GTask *task,
 
 	if (raven_message_check(s->message, &error)
 	    && enough_space(s->spool, s->file->len, &error)
-	    && write_entry(s, &error) && sync_dir(s->spool, &error))
+	    && write_entry(s->spool, s->queue_id, s->file, &error)
+	    && sync_dir(s->spool, &error))
 		g_task_return_boolean(task, TRUE);
 	else
 		g_task_return_error(task, error);
@@ -287,6 +291,22 @@ raven_spool_submit(RavenSpool *spool,
 	task = g_task_new(NULL, NULL, submit_done, s);
 	g_task_set_task_data(task, s, NULL);
 	g_task_run_in_thread(task, submit_thread);
+}
+
+gboolean
+raven_spool_commit(RavenSpool *spool,
+                   const char *queue_id,
+                   const RavenEnvelope *envelope,
+                   GBytes *message,
+                   GError **error)
+{
+	g_autoptr(GByteArray) file
+		= g_byte_array_sized_new(g_bytes_get_size(message) + 512);
+
+	raven_spool_format_write(file, envelope, message);
+	return enough_space(spool, file->len, error)
+	       && write_entry(spool, queue_id, file, error)
+	       && sync_dir(spool, error);
 }
 
 /* ---- reading and removing */
@@ -358,29 +378,84 @@ raven_spool_recover(RavenSpool *spool)
 	return ids;
 }
 
+static char *
+notes_path(RavenSpool *spool, const char *queue_id)
+{
+	return g_build_filename(spool->notes_dir, queue_id, NULL);
+}
+
 void
 raven_spool_remove(RavenSpool *spool, const char *queue_id)
 {
 	g_autofree char *path = g_build_filename(spool->dir, queue_id, NULL);
+	g_autofree char *notes = notes_path(spool, queue_id);
 
-	/* No fsync: if the removal is lost in a crash, delivery runs again
-	 * and the storage's delivery key keeps it from storing twice. */
+	/* No fsync: if the removal is lost in a crash, delivery runs again,
+	 * skips what the notes settled, and the storage's delivery key keeps
+	 * the rest from being stored twice. */
 	if (g_unlink(path) != 0)
 		g_warning("spool: cannot remove %s: %s", path,
 		          g_strerror(errno));
+	if (g_unlink(notes) != 0 && errno != ENOENT)
+		g_warning("spool: cannot remove %s: %s", notes,
+		          g_strerror(errno));
 }
 
-void
-raven_spool_fail(RavenSpool *spool, const char *queue_id, const char *reasons)
+gint64
+raven_spool_arrival(RavenSpool *spool, const char *queue_id)
 {
-	g_autofree char *name = g_strconcat(queue_id, ".reason", NULL);
-	g_autofree char *path
-		= g_build_filename(spool->dir, "failed", name, NULL);
-	g_autoptr(GError) error = NULL;
+	g_autofree char *path = g_build_filename(spool->dir, queue_id, NULL);
+	GStatBuf st;
 
-	if (!g_file_set_contents_full(path, reasons, -1,
-	                              G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-	                              &error))
-		g_warning("spool: %s", error->message);
-	move_to(spool, queue_id, "failed");
+	return g_stat(path, &st) == 0 ? (gint64)st.st_mtime : 0;
+}
+
+/* A new notes file needs its folder synced too, or a crash could lose
+ * the file with everything appended to it. */
+static gboolean
+sync_notes_dir(RavenSpool *spool)
+{
+	int fd = open(spool->notes_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	gboolean ok = fd >= 0 && fsync(fd) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+gboolean
+raven_spool_note(RavenSpool *spool,
+                 const char *queue_id,
+                 const char *lines,
+                 GError **error)
+{
+	g_autofree char *path = notes_path(spool, queue_id);
+	gboolean created = !g_file_test(path, G_FILE_TEST_EXISTS);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	gboolean ok;
+
+	if (fd < 0)
+		return io_error(error, RAVEN_MESSAGE_ERROR_IO, "cannot open",
+		                path);
+	ok = raven_write_all(fd, lines, strlen(lines)) && fdatasync(fd) == 0;
+	if (!ok)
+		io_error(error, RAVEN_MESSAGE_ERROR_IO, "cannot write", path);
+	if (close(fd) != 0 && ok)
+		ok = io_error(error, RAVEN_MESSAGE_ERROR_IO, "cannot write",
+		              path);
+	if (ok && created && !sync_notes_dir(spool))
+		ok = io_error(error, RAVEN_MESSAGE_ERROR_IO, "cannot sync",
+		              spool->notes_dir);
+	return ok;
+}
+
+char *
+raven_spool_notes(RavenSpool *spool, const char *queue_id)
+{
+	g_autofree char *path = notes_path(spool, queue_id);
+	char *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return g_strdup("");
+	return text;
 }

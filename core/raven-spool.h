@@ -5,9 +5,9 @@
  * A message is written to spool/tmp/, fsynced, renamed into spool/ and the
  * folder fsynced before the submitter is told; the folder fsync is shared
  * by the messages that arrive together (group commit).  A file in spool/ is
- * removed only when every recipient is delivered or has failed for good.
- * Failed ones move to spool/failed/ with a .reason file beside them, for the
- * bounce reports of the outbound queue; unreadable ones to spool/corrupt/.
+ * removed only when every recipient is delivered, bounced or expired; until
+ * then the queue keeps its notes on it in spool/notes/ID
+ * (raven-queue-notes.h).  Unreadable entries go to spool/corrupt/.
  */
 #ifndef RAVEN_SPOOL_H
 #define RAVEN_SPOOL_H
@@ -52,12 +52,26 @@ GPtrArray *raven_spool_recover(RavenSpool *spool);
 /* Read an entry.  Thread-safe. */
 RavenSpoolEntry *
 raven_spool_read(RavenSpool *spool, const char *queue_id, GError **error);
-/* Delivered: forget it. */
+/* Commit an entry the daemon made itself (a bounce report), on a worker
+ * thread: written and fsynced when it returns TRUE.  The caller starts its
+ * delivery; `committed` is not called. */
+gboolean raven_spool_commit(RavenSpool *spool,
+                            const char *queue_id,
+                            const RavenEnvelope *envelope,
+                            GBytes *message,
+                            GError **error);
+/* Every recipient settled: forget the entry and its notes. */
 void raven_spool_remove(RavenSpool *spool, const char *queue_id);
-/* Failed for good for some recipients: keep it in failed/ with `reasons`
- * (one line per failed recipient: "ADDRESS STATUS TEXT"). */
-void
-raven_spool_fail(RavenSpool *spool, const char *queue_id, const char *reasons);
+/* When the entry was committed (seconds since the epoch), 0 if unknown. */
+gint64 raven_spool_arrival(RavenSpool *spool, const char *queue_id);
+/* Append `lines` to the entry's notes and fdatasync them.  Thread-safe for
+ * different entries. */
+gboolean raven_spool_note(RavenSpool *spool,
+                          const char *queue_id,
+                          const char *lines,
+                          GError **error);
+/* The notes so far, "" when none (transfer full). */
+char *raven_spool_notes(RavenSpool *spool, const char *queue_id);
 
 G_END_DECLS
 

@@ -10,6 +10,7 @@
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,9 @@ static const char usage[]
 	  "  user del ADDRESS        delete a user\n"
 	  "  user list               list users\n"
 	  "  user quota ADDRESS SIZE set a user's quota (0: the default)\n"
+	  "  queue list              the mail waiting to be delivered\n"
+	  "  queue flush             try every waiting message now\n"
+	  "  queue remove ID         drop a message from the queue\n"
 	  "  plugins                 list the running daemon's plugins\n";
 
 typedef struct {
@@ -95,13 +99,14 @@ cmd_user(Ctl *ctl, int argc, char **argv)
 	return rc;
 }
 
+/* Ask the running daemon; its answer goes to stdout. */
 static int
-cmd_plugins(Ctl *ctl)
+ask_daemon(Ctl *ctl, const char *request)
 {
 	g_autofree char *path
 		= g_build_filename(ctl->data_dir, RAVEN_CONTROL_SOCKET, NULL);
 	g_autoptr(GError) error = NULL;
-	g_autofree char *reply = raven_control_request(path, "plugins", &error);
+	g_autofree char *reply = raven_control_request(path, request, &error);
 
 	if (reply == NULL) {
 		fprintf(stderr, "ravenctl: %s\n", error->message);
@@ -109,6 +114,23 @@ cmd_plugins(Ctl *ctl)
 	}
 	fputs(reply, stdout);
 	return 0;
+}
+
+static int
+cmd_queue(Ctl *ctl, int argc, char **argv)
+{
+	g_autofree char *request = NULL;
+
+	if (!((argc == 1 && g_strcmp0(argv[0], "list") == 0)
+	      || (argc == 1 && g_strcmp0(argv[0], "flush") == 0)
+	      || (argc == 2 && g_strcmp0(argv[0], "remove") == 0
+	          && strspn(argv[1], "0123456789ABCDEF") == strlen(argv[1])
+	          && *argv[1]))) {
+		fputs(usage, stderr);
+		return 1;
+	}
+	request = g_strjoin(" ", "queue", argv[0], argv[1], NULL);
+	return ask_daemon(ctl, request);
 }
 
 int
@@ -149,8 +171,10 @@ main(int argc, char **argv)
 	ctl.data_dir = data_dir_of(config);
 	if (g_strcmp0(argv[1], "user") == 0 && argc >= 3)
 		rc = cmd_user(&ctl, argc - 2, argv + 2);
+	else if (g_strcmp0(argv[1], "queue") == 0 && argc >= 3)
+		rc = cmd_queue(&ctl, argc - 2, argv + 2);
 	else if (g_strcmp0(argv[1], "plugins") == 0 && argc == 2)
-		rc = cmd_plugins(&ctl);
+		rc = ask_daemon(&ctl, "plugins");
 	else {
 		fputs(usage, stderr);
 		rc = 1;

@@ -146,9 +146,11 @@ assert_start_fails(const char *yaml, const char *const *needles)
 static void
 test_start_abi_major(void)
 {
-	g_autofree char *them = g_strdup_printf("ABI %d.0", 1 + 1);
-	const char *needles[] = { "plugin 'abi_major'", them,
-		                  "this ravend has ABI 1.0", NULL };
+	g_autofree char *them = g_strdup_printf(
+		"ABI %d.%d", RAVEN_ABI_MAJOR + 1, RAVEN_ABI_MINOR);
+	g_autofree char *us = g_strdup_printf(
+		"this ravend has ABI %d.%d", RAVEN_ABI_MAJOR, RAVEN_ABI_MINOR);
+	const char *needles[] = { "plugin 'abi_major'", them, us, NULL };
 
 	assert_start_fails("plugins:\n  abi_major: {}\n", needles);
 }
@@ -343,9 +345,9 @@ test_ravenctl_plugins(Fixture *f, gconstpointer data)
 	g_autofree char *err = NULL;
 
 	g_assert_cmpint(raven_test_run(argv, NULL, &out, &err), ==, 0);
-	g_assert_nonnull(strstr(out, "echo\t0.1\tabi 1.0\tMIT\tprotocol echo, "
+	g_assert_nonnull(strstr(out, "echo\t0.1\tabi 1.1\tMIT\tprotocol echo, "
 	                             "event subscriber\t"));
-	g_assert_nonnull(strstr(out, "good\t1.2.3\tabi 1.0\tMIT\tfilter "
+	g_assert_nonnull(strstr(out, "good\t1.2.3\tabi 1.1\tMIT\tfilter "
 	                             "test-filter, event subscriber\t"));
 }
 

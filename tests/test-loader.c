@@ -29,12 +29,12 @@ typedef struct {
 static const Refusal refusals[] = {
 	{ "abi_major",
 	  RAVEN_LOADER_ERROR_ABI,
-	  { "plugin 'abi_major'", "built for plugin ABI 2.0",
-	    "this ravend has ABI 1.0", NULL } },
+	  { "plugin 'abi_major'", "built for plugin ABI 2.1",
+	    "this ravend has ABI 1.1", NULL } },
 	{ "abi_minor",
 	  RAVEN_LOADER_ERROR_ABI,
-	  { "plugin 'abi_minor'", "needs plugin ABI 1.1",
-	    "this ravend's ABI 1.0", NULL } },
+	  { "plugin 'abi_minor'", "needs plugin ABI 1.2",
+	    "this ravend's ABI 1.1", NULL } },
 	{ "no_symbol",
 	  RAVEN_LOADER_ERROR_NO_SYMBOL,
 	  { "plugin 'no_symbol'", "exports no raven_plugin_info() symbol",
@@ -132,7 +132,7 @@ test_init_fails(void)
 	g_assert_false(start(server, plugin, &error));
 	g_assert_error(error, RAVEN_LOADER_ERROR, RAVEN_LOADER_ERROR_INIT);
 	g_assert_nonnull(strstr(error->message, "plugin 'init_fails'"));
-	g_assert_nonnull(strstr(error->message, "ABI 1.0"));
+	g_assert_nonnull(strstr(error->message, "ABI 1.1"));
 	g_assert_nonnull(strstr(error->message, "told to fail"));
 	bare_server_free(server);
 }

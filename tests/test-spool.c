@@ -391,20 +391,33 @@ test_spool_recover(Fixture *f, gconstpointer unused)
 }
 
 static void
-test_spool_fail(Fixture *f, gconstpointer unused)
+test_spool_notes(Fixture *f, gconstpointer unused)
 {
-	g_autofree char *reason = NULL;
+	RavenEnvelope env = sample_envelope();
+	g_autoptr(GBytes) msg = g_bytes_new_static(sample_message,
+	                                           strlen(sample_message));
+	g_autoptr(GError) error = NULL;
+	g_autofree char *empty = NULL;
+	g_autofree char *notes = NULL;
 	g_autofree char *path = NULL;
 	g_autoptr(GPtrArray) left = NULL;
 
-	submit(f, sample_message);
-	g_main_loop_run(f->loop);
-	raven_spool_fail(f->spool, f->ids->pdata[0],
-	                 "alice@example.test 5.2.2 mailbox full\n");
-	path = g_strdup_printf("%s/failed/%s.reason", f->dir,
-	                       (char *)f->ids->pdata[0]);
-	g_assert_true(g_file_get_contents(path, &reason, NULL, NULL));
-	g_assert_cmpstr(reason, ==, "alice@example.test 5.2.2 mailbox full\n");
+	/* A report the daemon makes is committed on the spot. */
+	g_assert_true(raven_spool_commit(f->spool, "00000000AB", &env, msg,
+	                                 &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(raven_spool_arrival(f->spool, "00000000AB"), >, 0);
+	empty = raven_spool_notes(f->spool, "00000000AB");
+	g_assert_cmpstr(empty, ==, "");
+	g_assert_true(raven_spool_note(f->spool, "00000000AB", "settled 0\n",
+	                               &error));
+	g_assert_true(raven_spool_note(f->spool, "00000000AB", "warned\n",
+	                               &error));
+	notes = raven_spool_notes(f->spool, "00000000AB");
+	g_assert_cmpstr(notes, ==, "settled 0\nwarned\n");
+	raven_spool_remove(f->spool, "00000000AB");
+	path = g_strdup_printf("%s/notes/00000000AB", f->dir);
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 	left = raven_spool_recover(f->spool);
 	g_assert_cmpuint(left->len, ==, 0);
 }
@@ -444,6 +457,6 @@ main(int argc, char **argv)
 	SPOOL_TEST("/spool/refuses-bad-header", test_spool_refuses_bad_header);
 	SPOOL_TEST("/spool/group-commit", test_spool_group_commit);
 	SPOOL_TEST("/spool/recover", test_spool_recover);
-	SPOOL_TEST("/spool/fail", test_spool_fail);
+	SPOOL_TEST("/spool/notes", test_spool_notes);
 	return g_test_run();
 }

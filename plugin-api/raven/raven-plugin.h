@@ -29,7 +29,7 @@
 G_BEGIN_DECLS
 
 #define RAVEN_ABI_MAJOR 1
-#define RAVEN_ABI_MINOR 0
+#define RAVEN_ABI_MINOR 1
 
 /* The name of the one symbol a plugin exports. */
 #define RAVEN_PLUGIN_SYMBOL "raven_plugin_info"
@@ -520,6 +520,52 @@ typedef void (*RavenAuthDone)(gboolean ok,
                               gpointer data);
 
 /* ------------------------------------------------------------------------
+ * Transports (ABI 1.1): how the outbound queue sends mail to other
+ * servers.  The queue groups a message's remote recipients by domain and
+ * calls `send` once per domain, on one of its worker threads: a transport
+ * may block (with timeouts) and must fill one result per recipient before
+ * it returns.  The queue keeps the message, retries, expires and bounces.
+ */
+typedef struct {
+	gsize size;
+	const char *queue_id;
+	const char *domain; /* the recipients' domain, lower case */
+	const char *sender; /* "" for the null sender */
+	const RavenRecipient *recipients;
+	guint n_recipients;
+	const char *envid; /* nullable: DSN ENVID= */
+	gboolean ret_full;
+	gboolean body_8bit;
+	gboolean smtputf8;
+	GBytes *message; /* as spooled: CRLF line ends, not dot-stuffed */
+} RavenTransportJob;
+
+typedef enum {
+	RAVEN_TRANSPORT_SENT = 1, /* the next hop took it (2xx) */
+	RAVEN_TRANSPORT_DEFERRED, /* 4xx, no connection, TLS missing ... */
+	RAVEN_TRANSPORT_FAILED,   /* 5xx: bounce */
+} RavenTransportOutcome;
+
+/* What became of one recipient.  The transport sets the strings with
+ * g_strdup; the queue frees them. */
+typedef struct {
+	RavenTransportOutcome outcome;
+	char *status;      /* enhanced status code, "5.1.1"; nullable */
+	char *diagnostic;  /* the remote reply ("550 5.1.1 no such user") or
+	                    * what went wrong ("connection refused") */
+	char *remote_host; /* nullable: "mx.remote.test [192.0.2.1]" */
+} RavenTransportResult;
+
+typedef struct {
+	gsize size;
+	const char *name;
+	/* Worker thread.  `results` has job->n_recipients zeroed items. */
+	void (*send)(const RavenTransportJob *job,
+	             RavenTransportResult *results,
+	             gpointer data);
+} RavenTransport;
+
+/* ------------------------------------------------------------------------
  * The core's table.  Only grows at its end.
  */
 struct RavenCore {
@@ -667,6 +713,13 @@ struct RavenCore {
 	/* The user's own quota in bytes from `ravenctl user quota`, 0 when
 	 * the storage's default applies. */
 	guint64 (*user_quota)(const char *user);
+
+	/* ABI 1.1 */
+	/* The outbound queue's transport; one per daemon. */
+	gboolean (*register_transport)(RavenPlugin *plugin,
+	                               const RavenTransport *transport,
+	                               gpointer data,
+	                               GError **error);
 };
 
 /* ------------------------------------------------------------------------
