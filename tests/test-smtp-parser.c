@@ -215,7 +215,9 @@ static const MailCase mail_bad[] = {
 	{ .args = "FROM:<a@b.example> ENVID=a+0Ab", SMTP_ERR_PARAM_VALUE },
 	{ .args = "FROM:<a@b.example> ENVID=" ENVID101, SMTP_ERR_PARAM_VALUE },
 	{ .args = "FROM:<a@b.example> ENVID=a=b", SMTP_ERR_PARAM_VALUE },
-	{ .args = "FROM:<a@b.example> AUTH=<>", SMTP_ERR_PARAM_UNKNOWN },
+	{ .args = "FROM:<a@b.example> AUTH", SMTP_ERR_PARAM_VALUE },
+	{ .args = "FROM:<a@b.example> AUTH=a+2", SMTP_ERR_PARAM_VALUE },
+	{ .args = "FROM:<a@b.example> AUTH=<> AUTH=<>", SMTP_ERR_PARAM_DUP },
 	{ .args = "FROM:<a@b.example> X-FOO=bar", SMTP_ERR_PARAM_UNKNOWN },
 	{ .args = "FROM:<a@b.example> NOTIFY=NEVER", SMTP_ERR_PARAM_UNKNOWN },
 	{ .args = "FROM:<a@b.example> -X=1", SMTP_ERR_PARAM_VALUE },
@@ -281,6 +283,19 @@ test_mail_flags(void)
 	g_assert_cmpint(smtp_parse_mail("FROM:<\xc3\xa9@b.example>", &mail), ==,
 	                SMTP_OK);
 	g_assert_true(mail.path.utf8);
+	smtp_mail_args_clear(&mail);
+
+	/* RFC 4954 5: AUTH=<> and an xtext mailbox */
+	g_assert_cmpint(smtp_parse_mail("FROM:<a@b.example> AUTH=<>", &mail),
+	                ==, SMTP_OK);
+	g_assert_cmpstr(mail.auth, ==, "<>");
+	smtp_mail_args_clear(&mail);
+	g_assert_null(mail.auth);
+	g_assert_cmpint(
+		smtp_parse_mail("FROM:<a@b.example> auth=a+2Bb@b.example",
+	                        &mail),
+		==, SMTP_OK);
+	g_assert_cmpstr(mail.auth, ==, "a+b@b.example");
 	smtp_mail_args_clear(&mail);
 }
 
@@ -517,6 +532,230 @@ test_status_replies(void)
 	}
 }
 
+/* ---- SASL responses */
+
+typedef struct {
+	const char *text;
+	const char *data; /* NULL: refused */
+	gsize len;
+} SaslCase;
+
+static const SaslCase sasl_cases[] = {
+	{ "", "", 0 },
+	{ "YQ==", "a", 1 },
+	{ "YWI=", "ab", 2 },
+	{ "YWJj", "abc", 3 },
+	{ "AGRlbW8AcGFzcw==", "\0demo\0pass", 10 },
+	{ "YQ=", NULL, 0 },
+	{ "YQ", NULL, 0 },
+	{ "Y===", NULL, 0 },
+	{ "=YQ=", NULL, 0 },
+	{ "Y=Q=", NULL, 0 },
+	{ "YW J", NULL, 0 },
+	{ "YWJj\r", NULL, 0 },
+	{ "YWJ-", NULL, 0 },
+	{ "*", NULL, 0 },
+	{ "=", NULL, 0 },
+};
+
+static void
+test_sasl_decode(void)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(sasl_cases); i++) {
+		const SaslCase *c = &sasl_cases[i];
+		gsize len = 99;
+		g_autofree guint8 *data = smtp_sasl_decode(c->text, &len);
+
+		g_test_message("base64 \"%s\"", shown(c->text));
+		if (c->data == NULL) {
+			g_assert_null(data);
+			continue;
+		}
+		g_assert_nonnull(data);
+		g_assert_cmpmem(data, len, c->data, c->len);
+		g_assert_cmpint(data[len], ==, '\0');
+	}
+}
+
+typedef struct {
+	const char *data;
+	gsize len;
+	const char *authzid; /* NULL: none */
+	const char *authcid; /* NULL: refused */
+	const char *password;
+} PlainCase;
+
+static const PlainCase plain_cases[] = {
+	{ "\0demo@example.test\0secret", 25, NULL, "demo@example.test",
+	  "secret" },
+	{ "a@b\0a@b\0pw", 10, "a@b", "a@b", "pw" },
+	{ "\0u\0p w \xc3\xa9", 9, NULL, "u", "p w \xc3\xa9" },
+	{ "\0\0secret", 8, NULL, NULL, NULL },
+	{ "\0user\0", 6, NULL, NULL, NULL },
+	{ "\0user", 5, NULL, NULL, NULL },
+	{ "user\0pass", 9, NULL, NULL, NULL },
+	{ "\0user\0pass\0more", 15, NULL, NULL, NULL },
+	{ "\0\xff\xfe\0pass", 8, NULL, NULL, NULL },
+	{ "", 0, NULL, NULL, NULL },
+};
+
+static void
+test_sasl_plain(void)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(plain_cases); i++) {
+		const PlainCase *c = &plain_cases[i];
+		g_autofree char *authzid = NULL;
+		g_autofree char *authcid = NULL;
+		g_autofree char *password = NULL;
+		gboolean ok = smtp_sasl_plain((const guint8 *)c->data, c->len,
+		                              &authzid, &authcid, &password);
+
+		g_test_message("PLAIN case %u", i);
+		g_assert_cmpint(ok, ==, c->authcid != NULL);
+		g_assert_cmpstr(authzid, ==, c->authzid);
+		g_assert_cmpstr(authcid, ==, c->authcid);
+		g_assert_cmpstr(password, ==, c->password);
+	}
+}
+
+/* ---- RFC 5322 address lists (the From: field) */
+
+typedef struct {
+	const char *text;
+	const char *addresses; /* joined by " "; NULL: malformed */
+} AddressCase;
+
+static const AddressCase address_cases[] = {
+	{ "demo@example.test", "demo@example.test" },
+	{ "Demo <demo@example.test>", "demo@example.test" },
+	{ "<demo@example.test>", "demo@example.test" },
+	{ "\"Demo, the user\" <demo@example.test>", "demo@example.test" },
+	{ "\"boss@bank.example\" <demo@example.test>", "demo@example.test" },
+	{ "\"a \\\"quoted\\\" name\" <demo@example.test>",
+	  "demo@example.test" },
+	{ "demo@example.test (Demo User)", "demo@example.test" },
+	{ "(c) demo(x)@(y)example.test(z)", "demo@example.test" },
+	{ "Demo (a (nested) comment) <demo@example.test>",
+	  "demo@example.test" },
+	{ "Demo <demo@example.test>, alice@client.example",
+	  "demo@example.test alice@client.example" },
+	{ "a@b.example,,c@d.example,", "a@b.example c@d.example" },
+	{ "Team: a@b.example, Demo <c@d.example>;", "a@b.example c@d.example" },
+	{ "undisclosed-recipients:;", "" },
+	{ "Team: a@b.example; , e@f.example", "a@b.example e@f.example" },
+	{ "John Q. Public <jqp@example.test>", "jqp@example.test" },
+	{ "=?UTF-8?Q?D=C3=A9mo?= <demo@example.test>", "demo@example.test" },
+	{ "D\xc3\xa9mo <d\xc3\xa9mo@example.test>",
+	  "d\xc3\xa9mo@example.test" },
+	{ "Demo\t<demo@example.test>", "demo@example.test" },
+	{ "Demo <demo @ example . test>", "demo@example.test" },
+	{ "\"demo\"@example.test", "demo@example.test" },
+	{ "\"first.last\"@example.test", "first.last@example.test" },
+	{ "\"john doe\"@example.test", "\"john doe\"@example.test" },
+	{ "first.\"middle\".last@example.test",
+	  "first.middle.last@example.test" },
+	{ "<@relay.example,@other.example:demo@example.test>",
+	  "demo@example.test" },
+	{ "demo@[192.0.2.1]", "demo@[192.0.2.1]" },
+	{ "", "" },
+	{ "   ", "" },
+	/* malformed */
+	{ "demo", NULL },
+	{ "Demo", NULL },
+	{ "demo@", NULL },
+	{ "@example.test", NULL },
+	{ "a b@example.test", NULL },
+	{ "a..b@example.test", NULL },
+	{ ".a@example.test", NULL },
+	{ "a.@example.test", NULL },
+	{ "a@b@example.test", NULL },
+	{ "a@example..test", NULL },
+	{ "a@\"quoted\".test", NULL },
+	{ "Demo <demo@example.test", NULL },
+	{ "Demo demo@example.test>", NULL },
+	{ "Demo <>", NULL },
+	{ "<demo@example.test> <alice@client.example>", NULL },
+	{ "a@b.example c@d.example", NULL },
+	{ "demo@example.test <alice@client.example>", NULL },
+	{ "Demo <demo@example.test> alice@client.example", NULL },
+	{ "(unterminated demo@example.test", NULL },
+	{ "demo@example.test (a (b)", NULL },
+	{ "demo@example.test)", NULL },
+	{ "\"unterminated <demo@example.test>", NULL },
+	{ "Team: a@b.example", NULL },
+	{ "Outer: Inner: a@b.example;;", NULL },
+	{ ": a@b.example;", NULL },
+	{ "a@b.example;", NULL },
+	{ "Demo <demo@example.test\x01>", NULL },
+	{ "Demo \x7f <demo@example.test>", NULL },
+	{ "demo@[192.0.2.1", NULL },
+	{ "<@relay.example demo@example.test>", NULL },
+};
+
+static void
+test_address_list(void)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(address_cases); i++) {
+		const AddressCase *c = &address_cases[i];
+		g_autoptr(GPtrArray) list = smtp_parse_address_list(c->text);
+		g_autofree char *joined = NULL;
+
+		g_test_message("From: %s", shown(c->text));
+		if (c->addresses == NULL) {
+			g_assert_null(list);
+			continue;
+		}
+		g_assert_nonnull(list);
+		g_ptr_array_add(list, NULL);
+		joined = g_strjoinv(" ", (char **)list->pdata);
+		g_assert_cmpstr(joined, ==, c->addresses);
+	}
+}
+
+/* ---- header fields */
+
+static void
+test_header_values(void)
+{
+	static const char message[] = "From: Demo\r\n <demo@example.test>\r\n"
+				      "Subject: one\r\n"
+				      "from :\talias@example.test\r\n"
+				      "X-From: not@this.one\r\n"
+				      "\r\n"
+				      "From: body@example.test\r\n";
+	g_auto(GStrv) from = smtp_header_values((const guint8 *)message,
+	                                        strlen(message), "From");
+	g_auto(GStrv) none = smtp_header_values((const guint8 *)message,
+	                                        strlen(message), "Date");
+
+	g_assert_cmpuint(g_strv_length(from), ==, 2);
+	g_assert_cmpstr(from[0], ==, "Demo <demo@example.test>");
+	g_assert_cmpstr(from[1], ==, "alias@example.test");
+	g_assert_cmpuint(g_strv_length(none), ==, 0);
+}
+
+static void
+test_header_end(void)
+{
+	static const struct {
+		const char *message;
+		gsize end;
+	} cases[] = {
+		{ "A: 1\r\nB: 2\r\n\r\nbody\r\n", 12 },
+		{ "A: 1\r\n folded\r\n\r\n", 15 },
+		{ "\r\nbody\r\n", 0 },
+		{ "A: 1\r\nB: 2\r\n", 12 },
+		{ "A: 1", 4 },
+		{ "", 0 },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+		g_assert_cmpuint(
+			smtp_header_end((const guint8 *)cases[i].message,
+		                        strlen(cases[i].message)),
+			==, cases[i].end);
+}
+
 /* ---- the DATA stream */
 
 typedef struct {
@@ -683,6 +922,11 @@ main(int argc, char **argv)
 	g_test_add_func("/smtp/parser/count-received", test_received);
 	g_test_add_func("/smtp/parser/bare-cr-lf", test_bare);
 	g_test_add_func("/smtp/parser/status-replies", test_status_replies);
+	g_test_add_func("/smtp/parser/sasl/decode", test_sasl_decode);
+	g_test_add_func("/smtp/parser/sasl/plain", test_sasl_plain);
+	g_test_add_func("/smtp/parser/address-list", test_address_list);
+	g_test_add_func("/smtp/parser/header/values", test_header_values);
+	g_test_add_func("/smtp/parser/header/end", test_header_end);
 	for (guint i = 0; i < G_N_ELEMENTS(stream_cases); i++) {
 		g_autofree char *path = g_strdup_printf("/smtp/stream/%s",
 		                                        stream_cases[i].name);

@@ -1,5 +1,6 @@
 /* smtp-cmd.c: the command table and the commands outside a transaction:
- * HELO/EHLO, STARTTLS, RSET, NOOP, QUIT, VRFY, HELP.
+ * HELO/EHLO, STARTTLS, RSET, NOOP, QUIT, VRFY, HELP (AUTH is in
+ * smtp-auth.c).
  * SPDX-License-Identifier: MIT
  *
  * Each row names a check (which replies and returns FALSE when the
@@ -85,6 +86,8 @@ ehlo_reply(SmtpSession *s)
 	g_ptr_array_add(lines, g_strdup("ENHANCEDSTATUSCODES"));
 	g_ptr_array_add(lines, g_strdup("CHUNKING"));
 	g_ptr_array_add(lines, g_strdup("DSN"));
+	if (smtp_auth_offered(s))
+		g_ptr_array_add(lines, g_strdup("AUTH " SMTP_AUTH_MECHANISMS));
 	if (!s->tls && s->core->conn_tls_mode(s->conn) == RAVEN_TLS_STARTTLS)
 		g_ptr_array_add(lines, g_strdup("STARTTLS"));
 	smtp_reply_lines(s, 250, lines);
@@ -149,6 +152,7 @@ tls_done(RavenConn *conn, gboolean ok, gpointer session)
 	s->tls = TRUE;
 	g_clear_pointer(&s->helo, g_free);
 	s->esmtp = FALSE;
+	smtp_auth_reset(s);
 	smtp_tx_reset(s);
 }
 
@@ -230,7 +234,7 @@ static const SmtpCommand commands[] = {
 	{ "HELP", NULL, proceed_help },
 	{ "STARTTLS", check_starttls, proceed_starttls },
 	{ "EXPN", NULL, proceed_not_implemented },
-	{ "AUTH", NULL, proceed_not_implemented },
+	{ "AUTH", smtp_check_auth, smtp_proceed_auth },
 	{ "ETRN", NULL, proceed_not_implemented },
 	{ "TURN", NULL, proceed_not_implemented },
 	{ NULL, NULL, NULL },

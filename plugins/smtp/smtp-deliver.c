@@ -1,5 +1,6 @@
-/* smtp-deliver.c: the end of data: hop count, the DATA filter phase, the
- * envelope and the spool.  250 only after the spool said ok.
+/* smtp-deliver.c: the end of data: hop count, the submission role's From:
+ * check and header fixes, the DATA filter phase, the envelope and the
+ * spool.  250 only after the spool said ok.
  * SPDX-License-Identifier: MIT
  */
 #define G_LOG_DOMAIN "smtp"
@@ -8,9 +9,12 @@
 
 #include <string.h>
 
+/* RFC 3848 */
 static const char *
 protocol_name(SmtpSession *s)
 {
+	if (s->auth_user != NULL)
+		return s->tls ? "ESMTPSA" : "ESMTPA";
 	if (s->tls)
 		return "ESMTPS";
 	return s->esmtp ? "ESMTP" : "SMTP";
@@ -47,6 +51,7 @@ build_envelope(SmtpSession *s)
 	e->client_address = s->client_address;
 	e->helo = s->helo;
 	e->protocol = protocol_name(s);
+	e->auth_user = s->auth_user;
 	e->junk = s->junk || tx->junk;
 	e->score = s->score + tx->score;
 	e->body_8bit = tx->mail.body == SMTP_BODY_8BITMIME;
@@ -82,10 +87,12 @@ spooled(gboolean ok, const char *queue_id, const GError *error, gpointer data)
 	g_autofree char *reply = NULL;
 
 	if (ok) {
-		g_info("%s: %s queued as %s from <%s>, %u recipients, %zu "
-		       "bytes",
+		g_info("%s: %s queued as %s from <%s>%s%s, %u recipients, "
+		       "%zu bytes",
 		       s->conn ? s->core->conn_id(s->conn) : "-",
 		       s->client_address, queue_id, s->envelope.sender,
+		       s->auth_user ? " by " : "",
+		       s->auth_user ? s->auth_user : "",
 		       s->envelope.n_recipients, g_bytes_get_size(s->message));
 		reply = g_strdup_printf("250 2.0.0 Ok: queued as %s", queue_id);
 	} else {
@@ -162,12 +169,104 @@ message_refusal(SmtpSession *s, GByteArray *body)
 	return NULL;
 }
 
+/* ---- the submission role */
+
+/* Why the From: field is refused, or NULL (transfer full): every address
+ * in it must be the user's own (RFC 6409 8 lets the MSA check it). */
+static char *
+from_refusal(SmtpSession *s, const guint8 *data, gsize len)
+{
+	g_auto(GStrv) values = NULL;
+
+	if (memchr(data, '\0', smtp_header_end(data, len)) != NULL)
+		return g_strdup("554 5.6.0 NUL byte in the header");
+	values = smtp_header_values(data, len, "From");
+	for (guint i = 0; values[i] != NULL; i++) {
+		g_autoptr(GPtrArray) addresses
+			= smtp_parse_address_list(values[i]);
+
+		if (addresses == NULL)
+			return g_strdup("554 5.6.0 Malformed From: header");
+		for (guint j = 0; j < addresses->len; j++) {
+			const char *address = addresses->pdata[j];
+
+			if (!smtp_auth_owns(s, address))
+				return g_strdup_printf(
+					"553 5.7.1 From: address not owned "
+					"by %s",
+					s->auth_user);
+		}
+	}
+	return NULL;
+}
+
+static gboolean
+has_field(const guint8 *data, gsize len, const char *name)
+{
+	g_auto(GStrv) values = smtp_header_values(data, len, name);
+
+	return values[0] != NULL;
+}
+
+/* RFC 5322 3.3 date-time in English, whatever the locale. */
+static char *
+date_time_now(void)
+{
+	static const char *const days[]
+		= { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+	static const char *const months[]
+		= { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	g_autoptr(GDateTime) now = g_date_time_new_now_local();
+	g_autofree char *zone = g_date_time_format(now, "%z");
+
+	return g_strdup_printf(
+		"%s, %d %s %d %02d:%02d:%02d %s",
+		days[g_date_time_get_day_of_week(now) - 1],
+		g_date_time_get_day_of_month(now),
+		months[g_date_time_get_month(now) - 1],
+		g_date_time_get_year(now), g_date_time_get_hour(now),
+		g_date_time_get_minute(now), g_date_time_get_second(now), zone);
+}
+
+/* RFC 6409 8.2, 8.3: Date: and Message-ID: when the client left them out,
+ * at the end of the header. */
+static void
+add_missing_fields(SmtpSession *s, GByteArray *body)
+{
+	g_autoptr(GString) fields = g_string_new(NULL);
+	gsize at = smtp_header_end(body->data, body->len);
+
+	if (!has_field(body->data, body->len, "Date")) {
+		g_autofree char *date = date_time_now();
+
+		g_string_append_printf(fields, "Date: %s\r\n", date);
+	}
+	if (!has_field(body->data, body->len, "Message-ID")) {
+		g_autofree char *uuid = g_uuid_string_random();
+
+		g_string_append_printf(fields, "Message-ID: <%s@%s>\r\n", uuid,
+		                       s->core->hostname());
+	}
+	if (fields->len == 0)
+		return;
+	/* a header without a line end at its end (BDAT) gets one */
+	if (at > 0 && body->data[at - 1] != '\n')
+		g_string_prepend(fields, "\r\n");
+	g_array_insert_vals((GArray *)body, at, fields->str, fields->len);
+}
+
+/* ---- the end of data */
+
 void
 smtp_deliver(SmtpSession *s)
 {
 	GByteArray *body = g_steal_pointer(&s->data.body);
+	g_autofree char *own_refusal = NULL;
 	const char *refusal = message_refusal(s, body);
 
+	if (refusal == NULL && s->auth_user != NULL)
+		refusal = own_refusal = from_refusal(s, body->data, body->len);
 	if (refusal != NULL) {
 		if (body)
 			g_byte_array_unref(body);
@@ -175,6 +274,8 @@ smtp_deliver(SmtpSession *s)
 		smtp_tx_reset(s);
 		return;
 	}
+	if (s->submission)
+		add_missing_fields(s, body);
 	g_clear_pointer(&s->message, g_bytes_unref);
 	s->message = g_byte_array_free_to_bytes(body);
 	s->fctx.helo = s->helo;

@@ -1,5 +1,6 @@
-/* smtp-mail.c: MAIL and RCPT: envelope parsing and the MX policy (local
- * recipients only, no relay tricks, quota).
+/* smtp-mail.c: MAIL and RCPT: envelope parsing and policy: local
+ * recipients only (no relay tricks, quota) unless the session logged in;
+ * a logged-in user sends only from addresses of their own.
  * SPDX-License-Identifier: MIT
  */
 #define G_LOG_DOMAIN "smtp"
@@ -9,6 +10,25 @@
 #include <string.h>
 
 /* ---- MAIL */
+
+/* Why MAIL may not go on with this sender, or NULL (transfer full). */
+static char *
+sender_refusal(SmtpSession *s, const SmtpMailArgs *mail)
+{
+	if (mail->path.utf8 && !mail->smtputf8)
+		return g_strdup("553 5.6.7 Non-ASCII address needs SMTPUTF8");
+	if (mail->has_size && mail->size > s->server->max_message_size)
+		return g_strdup("552 5.3.4 Message size exceeds fixed maximum "
+		                "message size");
+	/* RFC 4954 5: AUTH= exists where AUTH is offered */
+	if (mail->auth != NULL && !s->submission)
+		return g_strdup(smtp_status_reply(SMTP_ERR_PARAM_UNKNOWN));
+	if (s->auth_user != NULL && !smtp_auth_owns(s, mail->path.address))
+		return g_strdup_printf("553 5.7.1 Sender address not owned "
+		                       "by %s",
+		                       s->auth_user);
+	return NULL;
+}
 
 gboolean
 smtp_check_mail(SmtpSession *s, const char *args)
@@ -21,7 +41,7 @@ smtp_check_mail(SmtpSession *s, const char *args)
 		smtp_reply(s, "503 5.5.1 Nested MAIL command");
 		return FALSE;
 	}
-	if (s->submission) {
+	if (s->submission && s->auth_user == NULL) {
 		smtp_reply(s, "530 5.7.0 Authentication required");
 		return FALSE;
 	}
@@ -51,6 +71,7 @@ void
 smtp_proceed_mail(SmtpSession *s, const char *args)
 {
 	SmtpMailArgs *mail = &s->pending_mail;
+	g_autofree char *refusal = NULL;
 	SmtpStatus status;
 
 	smtp_mail_args_clear(mail);
@@ -59,19 +80,16 @@ smtp_proceed_mail(SmtpSession *s, const char *args)
 		smtp_reply(s, smtp_status_reply(status));
 		return;
 	}
-	if (mail->path.utf8 && !mail->smtputf8) {
-		smtp_reply(s, "553 5.6.7 Non-ASCII address needs SMTPUTF8");
-	} else if (mail->has_size && mail->size > s->server->max_message_size) {
-		smtp_reply(s, "552 5.3.4 Message size exceeds fixed maximum "
-		              "message size");
-	} else {
-		s->fctx.helo = s->helo;
-		s->fctx.sender = mail->path.address;
-		s->fctx.recipient = NULL;
-		smtp_filter(s, RAVEN_PHASE_MAIL, mail_filtered);
+	refusal = sender_refusal(s, mail);
+	if (refusal != NULL) {
+		smtp_reply(s, refusal);
+		smtp_mail_args_clear(mail);
 		return;
 	}
-	smtp_mail_args_clear(mail);
+	s->fctx.helo = s->helo;
+	s->fctx.sender = mail->path.address;
+	s->fctx.recipient = NULL;
+	smtp_filter(s, RAVEN_PHASE_MAIL, mail_filtered);
 }
 
 /* ---- RCPT */
@@ -102,20 +120,21 @@ postmaster_address(SmtpSession *s)
 	                   NULL);
 }
 
-/* The MX policy: why this recipient is refused, or NULL with the local
- * user it delivers to. */
+/* Why this recipient is refused, or NULL with the local user it delivers
+ * to (NULL too for a remote recipient of a logged-in user: relay). */
 static const char *
 recipient_refusal(SmtpSession *s, const SmtpPath *path, char **user)
 {
-	const char *domain = path->domain;
-
 	*user = NULL;
 	if (path->source_route)
 		return "554 5.7.1 Source routes are not accepted";
-	/* user%other@here, user!other@here, "a@b"@here: relay tricks */
-	if (path->literal || strpbrk(path->local, "%!@") != NULL)
+	if (path->literal)
 		return "554 5.7.1 Relaying denied";
-	if (!s->core->domain_is_local(domain))
+	if (!s->core->domain_is_local(path->domain))
+		return s->auth_user != NULL ? NULL
+		                            : "554 5.7.1 Relaying denied";
+	/* user%other@here, user!other@here, "a@b"@here: relay tricks */
+	if (strpbrk(path->local, "%!@") != NULL)
 		return "554 5.7.1 Relaying denied";
 	*user = s->core->user_resolve(path->address);
 	if (*user == NULL)
@@ -131,13 +150,18 @@ over_quota(SmtpSession *s, const char *user)
 	       && s->core->user_over_quota(user);
 }
 
+/* The same local user, or the same remote address. */
 static gboolean
-already_listed(SmtpSession *s, const char *user)
+already_listed(SmtpSession *s, const char *user, const char *address)
 {
-	for (guint i = 0; i < s->tx.rcpts->len; i++)
-		if (strcmp(g_array_index(s->tx.rcpts, SmtpRcpt, i).user, user)
-		    == 0)
+	for (guint i = 0; i < s->tx.rcpts->len; i++) {
+		SmtpRcpt *r = &g_array_index(s->tx.rcpts, SmtpRcpt, i);
+
+		if (user != NULL ? g_strcmp0(r->user, user) == 0
+		                 : r->user == NULL
+		                           && strcmp(r->address, address) == 0)
 			return TRUE;
+	}
 	return FALSE;
 }
 
@@ -153,7 +177,7 @@ rcpt_filtered(SmtpSession *s, const SmtpVerdict *v)
 		/* discard: a 250 now, and the message goes nowhere */
 		s->tx.discard |= v->verdict == RAVEN_VERDICT_DISCARD;
 		s->tx.n_accepted++;
-		if (!already_listed(s, s->pending_user)) {
+		if (!already_listed(s, s->pending_user, r->path.address)) {
 			rcpt.address = g_steal_pointer(&r->path.address);
 			rcpt.user = g_steal_pointer(&s->pending_user);
 			rcpt.orcpt = g_steal_pointer(&r->orcpt);
@@ -188,7 +212,7 @@ rcpt_refusal(SmtpSession *s, SmtpRcptArgs *r, gboolean *quiet)
 	refusal = recipient_refusal(s, &r->path, &s->pending_user);
 	if (refusal != NULL)
 		return refusal;
-	if (over_quota(s, s->pending_user)) {
+	if (s->pending_user != NULL && over_quota(s, s->pending_user)) {
 		*quiet = !s->server->quota_permanent;
 		return s->server->quota_permanent
 		               ? "552 5.2.2 Mailbox full"

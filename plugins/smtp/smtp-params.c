@@ -1,5 +1,6 @@
-/* smtp-params.c: the arguments of MAIL, RCPT and BDAT: ESMTP parameters
- * (SIZE, BODY, SMTPUTF8, RET, ENVID, NOTIFY, ORCPT) and xtext.
+/* smtp-params.c: the arguments of MAIL, RCPT, BDAT and AUTH: ESMTP
+ * parameters (SIZE, BODY, SMTPUTF8, RET, ENVID, AUTH, NOTIFY, ORCPT),
+ * xtext, and SASL responses (base64, PLAIN).
  * SPDX-License-Identifier: MIT
  */
 #include "smtp-parser.h"
@@ -128,6 +129,23 @@ param_envid(gpointer data, const char *value)
 	return SMTP_OK;
 }
 
+/* RFC 4954 5: the sender's claimed identity, "<>" or an xtext mailbox;
+ * kept, never trusted. */
+static SmtpStatus
+param_auth(gpointer data, const char *value)
+{
+	SmtpMailArgs *mail = data;
+	g_autofree char *decoded = NULL;
+
+	if (strlen(value) > SMTP_MAX_ORCPT)
+		return SMTP_ERR_PARAM_VALUE;
+	decoded = smtp_xtext_decode(value, strlen(value));
+	if (decoded == NULL || strlen(decoded) > SMTP_MAX_PATH)
+		return SMTP_ERR_PARAM_VALUE;
+	mail->auth = g_steal_pointer(&decoded);
+	return SMTP_OK;
+}
+
 static SmtpStatus
 param_notify(gpointer data, const char *value)
 {
@@ -182,9 +200,13 @@ param_orcpt(gpointer data, const char *value)
 }
 
 static const ParamRule mail_params[] = {
-	{ "SIZE", TRUE, param_size },          { "BODY", TRUE, param_body },
-	{ "SMTPUTF8", FALSE, param_smtputf8 }, { "RET", TRUE, param_ret },
-	{ "ENVID", TRUE, param_envid },        { NULL, FALSE, NULL },
+	{ "SIZE", TRUE, param_size },
+	{ "BODY", TRUE, param_body },
+	{ "SMTPUTF8", FALSE, param_smtputf8 },
+	{ "RET", TRUE, param_ret },
+	{ "ENVID", TRUE, param_envid },
+	{ "AUTH", TRUE, param_auth },
+	{ NULL, FALSE, NULL },
 };
 
 static const ParamRule rcpt_params[] = {
@@ -259,6 +281,65 @@ parse_params(const ParamRule *rules, const char *text, gpointer args)
 			return status;
 	}
 	return SMTP_OK;
+}
+
+/* ---- SASL responses */
+
+static gboolean
+is_base64(const char *text, gsize n)
+{
+	gsize pad = 0;
+
+	if (n % 4 != 0)
+		return FALSE;
+	while (pad < 2 && pad < n && text[n - 1 - pad] == '=')
+		pad++;
+	for (gsize i = 0; i < n - pad; i++)
+		if (!g_ascii_isalnum(text[i]) && text[i] != '+'
+		    && text[i] != '/')
+			return FALSE;
+	return TRUE;
+}
+
+guint8 *
+smtp_sasl_decode(const char *text, gsize *len)
+{
+	gsize n = strlen(text);
+	guint8 *data;
+
+	*len = 0;
+	if (!is_base64(text, n))
+		return NULL;
+	data = (guint8 *)g_strndup(text, n);
+	if (n > 0)
+		g_base64_decode_inplace((char *)data, len);
+	data[*len] = '\0'; /* shorter than the text it replaced */
+	return data;
+}
+
+gboolean
+smtp_sasl_plain(const guint8 *data,
+                gsize len,
+                char **authzid,
+                char **authcid,
+                char **password)
+{
+	const guint8 *end = data + len;
+	const guint8 *nul1 = memchr(data, '\0', len);
+	const guint8 *nul2
+		= nul1 ? memchr(nul1 + 1, '\0', end - (nul1 + 1)) : NULL;
+
+	*authzid = *authcid = *password = NULL;
+	/* exactly two NULs, a user name in UTF-8, a password */
+	if (nul2 == NULL || memchr(nul2 + 1, '\0', end - (nul2 + 1)) != NULL
+	    || nul2 == nul1 + 1 || nul2 + 1 == end
+	    || !g_utf8_validate((const char *)nul1 + 1, nul2 - nul1 - 1, NULL))
+		return FALSE;
+	if (nul1 > data)
+		*authzid = g_strndup((const char *)data, nul1 - data);
+	*authcid = g_strndup((const char *)nul1 + 1, nul2 - nul1 - 1);
+	*password = g_strndup((const char *)nul2 + 1, end - nul2 - 1);
+	return TRUE;
 }
 
 /* "FROM:" or "TO:", then optional spaces (a common client habit). */

@@ -1,4 +1,5 @@
-/* smtp-parser.c: SMTP command lines, RFC 5321 paths and ESMTP parameters.
+/* smtp-parser.c: SMTP command lines, RFC 5321 paths, and the RFC 5322
+ * header fields the submission role reads (From: addresses).
  * SPDX-License-Identifier: MIT
  */
 #include "smtp-parser.h"
@@ -28,8 +29,8 @@ smtp_split_command(const char *line, char **verb, const char **args)
 
 /* ---- local parts */
 
-static gboolean
-is_atext(guchar c)
+gboolean
+smtp_is_atext(guchar c)
 {
 	/* RFC 5321 atext, plus UTF-8 (RFC 6531), validated as UTF-8 later */
 	if (c >= 0x80)
@@ -45,15 +46,15 @@ is_qtext(guchar c)
 }
 
 /* Dot-string: Atom *("." Atom).  Returns its length, 0 when none. */
-static gsize
-dot_string_len(const char *s)
+gsize
+smtp_dot_string_len(const char *s)
 {
 	gsize n = 0;
 
 	for (;;) {
 		gsize atom = n;
 
-		while (is_atext(s[n]))
+		while (smtp_is_atext(s[n]))
 			n++;
 		if (n == atom)
 			return 0; /* empty atom: leading, double or trailing dot
@@ -66,8 +67,8 @@ dot_string_len(const char *s)
 
 /* A quoted-string starting at `s` ('"'); appends its content, unescaped,
  * to `out`.  Returns the length including the quotes, 0 when malformed. */
-static gsize
-quoted_string_len(const char *s, GString *out)
+gsize
+smtp_quoted_string_len(const char *s, GString *out)
 {
 	gsize n = 1;
 
@@ -99,10 +100,10 @@ parse_local_part(const char **p, SmtpPath *path, GString *raw)
 	gsize n;
 
 	if (*s == '"') {
-		n = quoted_string_len(s, local);
+		n = smtp_quoted_string_len(s, local);
 		path->quoted = TRUE;
 	} else {
-		n = dot_string_len(s);
+		n = smtp_dot_string_len(s);
 		g_string_append_len(local, s, n);
 	}
 	if (n == 0)
@@ -278,7 +279,7 @@ set_address(SmtpPath *path, const char *raw_local)
 	const char *local = raw_local;
 
 	if (path->quoted && path->local[0] != '\0'
-	    && dot_string_len(path->local) == strlen(path->local))
+	    && smtp_dot_string_len(path->local) == strlen(path->local))
 		local = path->local;
 	if (path->domain == NULL)
 		path->address = g_strdup(local);
@@ -408,6 +409,7 @@ smtp_mail_args_clear(SmtpMailArgs *mail)
 {
 	smtp_path_clear(&mail->path);
 	g_clear_pointer(&mail->envid, g_free);
+	g_clear_pointer(&mail->auth, g_free);
 	memset(mail, 0, sizeof *mail);
 }
 

@@ -4,7 +4,8 @@
  * Nothing here touches a connection: every function takes bytes and fills
  * a struct, so the unit test and the fuzz target drive them directly.
  * Grammar: RFC 5321 section 4.1.2 (paths), RFC 1870 (SIZE), RFC 6152
- * (8BITMIME), RFC 3030 (BINARYMIME), RFC 6531 (SMTPUTF8), RFC 3461 (DSN).
+ * (8BITMIME), RFC 3030 (BINARYMIME), RFC 6531 (SMTPUTF8), RFC 3461 (DSN),
+ * RFC 4954 and RFC 4616 (AUTH, SASL PLAIN), RFC 5322 3.4 (address lists).
  */
 #ifndef SMTP_PARSER_H
 #define SMTP_PARSER_H
@@ -68,6 +69,7 @@ typedef struct {
 	gboolean smtputf8;
 	SmtpRet ret;
 	char *envid; /* nullable: ENVID=, xtext decoded */
+	char *auth;  /* nullable: AUTH= (RFC 4954 5), xtext decoded */
 } SmtpMailArgs;
 
 typedef struct {
@@ -107,6 +109,44 @@ gboolean smtp_domain_valid(const char *domain, gsize len);
 
 /* "BDAT size [LAST]": FALSE on bad syntax. */
 gboolean smtp_parse_bdat(const char *args, guint64 *size, gboolean *last);
+
+/* A SASL response or initial response in strict base64 (RFC 4648, with
+ * padding): the decoded bytes, NUL-terminated (transfer full; `len`
+ * excludes the NUL), or NULL when malformed.  "" decodes to nothing. */
+guint8 *smtp_sasl_decode(const char *text, gsize *len);
+
+/* Split a decoded SASL PLAIN response, "authzid NUL authcid NUL passwd"
+ * (RFC 4616).  `authzid` is NULL when empty; the others are never empty.
+ * FALSE when malformed; all three are then NULL. */
+gboolean smtp_sasl_plain(const guint8 *data,
+                         gsize len,
+                         char **authzid,
+                         char **authcid,
+                         char **password);
+
+/* Lexing helpers shared with smtp-header.c. */
+gboolean smtp_is_atext(guchar c);
+/* The length of the dot-string (RFC 5321) that starts `s`, 0 if none. */
+gsize smtp_dot_string_len(const char *s);
+/* The length of the quoted-string that starts `s` (at its '"'), 0 when
+ * malformed; its unescaped content is appended to `out`. */
+gsize smtp_quoted_string_len(const char *s, GString *out);
+
+/* smtp-header.c */
+/* The addresses (local@domain, the local part unquoted when it can be) of
+ * an RFC 5322 address-list such as a From: field's value, unfolded:
+ * display names, comments and group names dropped, group members kept.
+ * NULL when malformed (transfer full: a GPtrArray of char *). */
+GPtrArray *smtp_parse_address_list(const char *text);
+
+/* Where the header of `message` ends: the offset of the empty line before
+ * the body, or `len` when there is none. */
+gsize smtp_header_end(const guint8 *message, gsize len);
+
+/* The values of the header fields named `name` (any case), in order,
+ * unfolded (line ends removed), without leading white space; a NUL byte
+ * cuts a value short (transfer full, NULL-terminated). */
+char **smtp_header_values(const guint8 *message, gsize len, const char *name);
 
 /* The reply line for a status (static, without CRLF). */
 const char *smtp_status_reply(SmtpStatus status);

@@ -1,8 +1,9 @@
 /* smtp-plugin.c: the smtp plugin's registration and config keys.
  * SPDX-License-Identifier: MIT
  *
- * Receives mail over SMTP (RFC 5321) on the listeners of its section; the
- * work is in smtp-session.c and the files beside it.
+ * Receives mail over SMTP (RFC 5321) on the listeners of its section (the
+ * work is in smtp-session.c and the files beside it) and sends the outbound
+ * queue's mail to other servers (smtp-outbound.c).
  */
 #define G_LOG_DOMAIN "smtp"
 
@@ -47,21 +48,6 @@ count(const RavenCore *core,
 }
 
 static void
-read_routes(const RavenCore *core, const RavenConfigNode *config)
-{
-	const RavenConfigNode *routes = core->config_get(config, "routes");
-
-	smtp_server.routes = g_hash_table_new_full(g_str_hash, g_str_equal,
-	                                           g_free, g_free);
-	for (guint i = 0; routes && i < core->config_length(routes); i++)
-		g_hash_table_insert(
-			smtp_server.routes,
-			g_ascii_strdown(core->config_key(routes, i), -1),
-			g_strdup(core->config_scalar(
-				core->config_item(routes, i))));
-}
-
-static void
 read_config(const RavenCore *core, const RavenConfigNode *config)
 {
 	SmtpServer *s = &smtp_server;
@@ -90,7 +76,8 @@ read_config(const RavenCore *core, const RavenConfigNode *config)
 		= core->config_bool(config, "quota_permanent", FALSE);
 	s->banner = smtp_clean_text(
 		core->config_string(config, "banner", "Raven"));
-	read_routes(core, config);
+	s->allow_plaintext_auth
+		= core->config_bool(config, "allow_plaintext_auth", FALSE);
 }
 
 static gboolean
@@ -101,18 +88,25 @@ smtp_init(RavenPlugin *plugin,
 {
 	read_config(core, config);
 	return core->register_protocol(plugin, &smtp_protocol, &smtp_server,
-	                               error);
+	                               error)
+	       && smtp_outbound_init(plugin, core, config, error);
 }
 
 static void
 smtp_shutdown(RavenPlugin *plugin)
 {
 	g_clear_pointer(&smtp_server.banner, g_free);
-	g_clear_pointer(&smtp_server.routes, g_hash_table_unref);
+	smtp_outbound_shutdown();
 }
 
 static const RavenConfigKey string_item[] = {
 	{ "", RAVEN_CONFIG_STRING, 0, NULL, NULL },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static const char *const tls_policies[] = { "may", "require", NULL };
+static const RavenConfigKey tls_policy_item[] = {
+	{ "", RAVEN_CONFIG_STRING, 0, NULL, tls_policies },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -131,13 +125,17 @@ static const RavenConfigKey smtp_keys[] = {
 	{ "quota_permanent", RAVEN_CONFIG_BOOL, 0, NULL, NULL },
 	{ "routes", RAVEN_CONFIG_DICT, 0, string_item, NULL },
 	{ "banner", RAVEN_CONFIG_STRING, 0, NULL, NULL },
+	{ "allow_plaintext_auth", RAVEN_CONFIG_BOOL, 0, NULL, NULL },
+	{ "outbound_tls", RAVEN_CONFIG_DICT, 0, tls_policy_item, NULL },
+	{ "outbound_timeout", RAVEN_CONFIG_DURATION, 0, NULL, NULL },
+	{ "outbound_port", RAVEN_CONFIG_INT, 0, NULL, NULL },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
 RAVEN_PLUGIN_DEFINE("smtp",
                     "0.1",
                     "MIT",
-                    "Receives mail over SMTP",
+                    "Receives and sends mail over SMTP",
                     smtp_init,
                     smtp_shutdown,
                     smtp_keys)

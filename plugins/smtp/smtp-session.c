@@ -58,6 +58,8 @@ smtp_session_unref(SmtpSession *s)
 	g_free(s->pending_helo);
 	g_clear_pointer(&s->fctx_rcpts, g_ptr_array_unref);
 	g_clear_pointer(&s->env_rcpts, g_array_unref);
+	smtp_auth_reset(s);
+	g_clear_object(&s->cancel);
 	g_free(s->client_address);
 	g_free(s->helo);
 	g_free(s);
@@ -125,6 +127,13 @@ on_line(RavenConn *conn,
 
 	if (s->closing)
 		return;
+	if (s->sasl != SMTP_SASL_NONE) {
+		smtp_auth_response(s, line,
+		                   too_long ? "500 5.5.6 Authentication "
+		                              "exchange line is too long"
+		                            : problem);
+		return;
+	}
 	if (problem != NULL) {
 		smtp_reply(s, problem);
 		return;
@@ -155,6 +164,7 @@ on_close(RavenConn *conn, gpointer data)
 
 	s->conn = NULL;
 	s->closing = TRUE;
+	g_cancellable_cancel(s->cancel); /* a password check in flight */
 	smtp_data_clear(s);
 	smtp_session_unref(s);
 }
@@ -222,6 +232,7 @@ smtp_session_accept(RavenConn *conn, const char *role, gpointer data)
 	s->submission = g_strcmp0(role, "submission") == 0;
 	s->client_address = g_strdup(s->core->conn_peer_address(conn));
 	s->tls = s->core->conn_is_tls(conn);
+	s->cancel = g_cancellable_new();
 	s->tx.rcpts = g_array_new(FALSE, TRUE, sizeof(SmtpRcpt));
 	g_array_set_clear_func(s->tx.rcpts, rcpt_clear);
 	s->core->conn_set_handler(conn, &smtp_handler, s);

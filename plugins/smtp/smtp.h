@@ -26,8 +26,8 @@ typedef struct {
 	guint min_data_rate_window; /* seconds the rate may stay low */
 	gboolean vrfy;
 	gboolean quota_permanent;
+	gboolean allow_plaintext_auth; /* AUTH also without TLS */
 	char *banner;
-	GHashTable *routes; /* domain -> next hop; for outbound mail */
 } SmtpServer;
 
 /* A filter chain's answer, copied out of the core's result. */
@@ -75,6 +75,14 @@ typedef struct {
 typedef struct SmtpSession SmtpSession;
 typedef void (*SmtpFilterNext)(SmtpSession *s, const SmtpVerdict *v);
 
+/* Where an AUTH exchange is: which response the next line is. */
+typedef enum {
+	SMTP_SASL_NONE = 0,   /* lines are commands */
+	SMTP_SASL_PLAIN,      /* PLAIN: authzid NUL authcid NUL password */
+	SMTP_SASL_LOGIN_USER, /* LOGIN: the user name */
+	SMTP_SASL_LOGIN_PASS, /* LOGIN: the password */
+} SmtpSasl;
+
 struct SmtpSession {
 	gint ref;
 	SmtpServer *server;
@@ -92,6 +100,11 @@ struct SmtpSession {
 	gboolean junk;     /* connect/HELO filters said junk */
 	gboolean discard;  /* connect/HELO filters said discard */
 	double score;
+
+	char *auth_user;      /* nullable: the canonical user after AUTH */
+	SmtpSasl sasl;        /* an AUTH exchange waits for a line */
+	char *sasl_login;     /* LOGIN: the user name given */
+	GCancellable *cancel; /* cancelled when the connection goes */
 
 	SmtpTx tx;
 	SmtpData data;
@@ -149,6 +162,20 @@ void smtp_proceed_mail(SmtpSession *s, const char *args);
 gboolean smtp_check_rcpt(SmtpSession *s, const char *args);
 void smtp_proceed_rcpt(SmtpSession *s, const char *args);
 
+/* smtp-auth.c: AUTH (RFC 4954) on submission listeners */
+#define SMTP_AUTH_MECHANISMS "PLAIN LOGIN"
+/* TRUE when EHLO offers AUTH: submission, and TLS or plaintext allowed. */
+gboolean smtp_auth_offered(SmtpSession *s);
+gboolean smtp_check_auth(SmtpSession *s, const char *args);
+void smtp_proceed_auth(SmtpSession *s, const char *args);
+/* A line while s->sasl is set: the client's response, or `problem` (a
+ * reply line) when the line could not be read as one. */
+void smtp_auth_response(SmtpSession *s, const char *line, const char *problem);
+/* Forget the login and any exchange (STARTTLS starts over). */
+void smtp_auth_reset(SmtpSession *s);
+/* TRUE when `address` resolves to the authenticated user. */
+gboolean smtp_auth_owns(SmtpSession *s, const char *address);
+
 /* smtp-data.c */
 gboolean smtp_check_data(SmtpSession *s, const char *args);
 void smtp_proceed_data(SmtpSession *s, const char *args);
@@ -173,5 +200,13 @@ char *smtp_verdict_reply(const SmtpVerdict *v,
                          guint code,
                          const char *enhanced,
                          const char *fallback);
+
+/* smtp-outbound.c: the outbound queue's transport (RavenTransport):
+ * routes, MX lookup, the SMTP client of smtp-client.c. */
+gboolean smtp_outbound_init(RavenPlugin *plugin,
+                            const RavenCore *core,
+                            const RavenConfigNode *config,
+                            GError **error);
+void smtp_outbound_shutdown(void);
 
 #endif /* SMTP_H */

@@ -78,12 +78,46 @@ fuzz_stream(const guint8 *data, gsize size)
 		abort();
 }
 
+/* What submission checks: SASL responses, From: fields, header values. */
+static void
+fuzz_submission(const char *line, const guint8 *data, gsize size)
+{
+	gsize len = 0;
+	g_autofree guint8 *decoded = smtp_sasl_decode(line, &len);
+	g_autoptr(GPtrArray) addresses = smtp_parse_address_list(line);
+	g_auto(GStrv) values = smtp_header_values(data, size, "From");
+
+	if (decoded) {
+		char *authzid, *authcid, *password;
+
+		if (smtp_sasl_plain(decoded, len, &authzid, &authcid,
+		                    &password)) {
+			g_free(authzid);
+			g_free(authcid);
+			g_free(password);
+		}
+	}
+	for (guint i = 0; addresses && i < addresses->len; i++) {
+		if (strchr(addresses->pdata[i], '@') == NULL)
+			abort();
+	}
+	if (smtp_header_end(data, size) > size)
+		abort();
+	for (guint i = 0; values[i]; i++) {
+		GPtrArray *found = smtp_parse_address_list(values[i]);
+
+		if (found)
+			g_ptr_array_unref(found);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 {
 	g_autofree char *line = g_strndup((const char *)data, size);
 
 	fuzz_command(line);
+	fuzz_submission(line, data, size);
 	fuzz_stream(data, size);
 	smtp_count_received(data, size);
 	smtp_has_bare_cr_lf(data, size);
@@ -105,6 +139,9 @@ static const char *const seeds[] = {
 	"Received: a\r\nReceived: b\r\n\r\nbody\r\n..x\r\n.\r\n",
 	"a\r\n\0.\r\nMAIL FROM:<x@y>\r\n",
 	"a\n.\nb\r.\r\r\n.\r\n",
+	"AGFsaWNlQGV4YW1wbGUudGVzdABzZWNyZXQ=",
+	"From: \"Alice (A.)\" <alice@example.test>, Team: bob@x.test;\r\n"
+	"Date: now\r\n\r\nbody",
 };
 
 static const char alphabet[] = "<>@\".:,;=+[]\\% \r\n\0aZ09-IPv6";

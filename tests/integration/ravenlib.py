@@ -364,6 +364,33 @@ class Conn:
         self.close()
 
 
+class SmtpConn(Conn):
+    """A raw SMTP client: whole replies, commands and expectations."""
+
+    def reply(self):
+        """(code, text): a whole reply, its lines' texts joined by \\n."""
+        lines = []
+        while True:
+            line = self.read_line().decode("utf-8", "replace")
+            line = line.rstrip("\r\n")
+            lines.append(line)
+            if len(line) < 4 or line[3] != "-":
+                break
+        return int(lines[0][:3]), "\n".join(l[4:] for l in lines)
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def expect(self, line, code, text=None):
+        got = self.cmd(line) if line is not None else self.reply()
+        assert got[0] == code, "%r: expected %d, got %r" % (line, code, got)
+        if text is not None:
+            assert text in got[1], "%r: expected %r in %r" % (line, text,
+                                                               got)
+        return got
+
+
 # ---- TAP
 
 class Skip(Exception):

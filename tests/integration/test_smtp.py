@@ -32,19 +32,6 @@ MESSAGE = (b"From: Alice <alice@client.example>\r\n"
            b"bye\r\n")
 
 
-def have_maildir():
-    return ravenlib.have_plugin("maildir")
-
-
-def need_maildir():
-    if not have_maildir():
-        ravenlib.skip("pipeline not ready (no maildir plugin)")
-
-
-def storage_section():
-    return {"maildir": {}} if have_maildir() else {}
-
-
 def dot_stuff(message):
     lines = message.split(b"\r\n")
     return b"\r\n".join(b"." + l if l.startswith(b".") else l for l in lines)
@@ -65,7 +52,7 @@ def fill_mailbox(daemon, address):
 
 
 def make_main(ports):
-    plugins = storage_section()
+    plugins = {"maildir": {}}
     plugins["smtp"] = {
         "listen": ravenlib.listen(ports, ("mx", {"role": "mx"}),
                          ("smtps", {"role": "mx", "tls": "implicit"}),
@@ -84,7 +71,7 @@ def make_main(ports):
 
 def make_filtered(ports):
     plugins = {"filter": {"score": 1}}
-    plugins.update(storage_section())
+    plugins["maildir"] = {}
     plugins["smtp"] = {
         "listen": ravenlib.listen(ports, ("mx", {"role": "mx"})),
         "vrfy": True,
@@ -131,30 +118,7 @@ SERVERS = [MAIN, FILTERED, SLOW]
 
 # ---- a raw SMTP client
 
-class Smtp(ravenlib.Conn):
-    def reply(self):
-        """(code, text): a whole reply, its lines' texts joined by \\n."""
-        lines = []
-        while True:
-            line = self.read_line().decode("utf-8", "replace")
-            line = line.rstrip("\r\n")
-            lines.append(line)
-            if len(line) < 4 or line[3] != "-":
-                break
-        return int(lines[0][:3]), "\n".join(l[4:] for l in lines)
-
-    def cmd(self, line):
-        self.send(line + "\r\n")
-        return self.reply()
-
-    def expect(self, line, code, text=None):
-        got = self.cmd(line) if line is not None else self.reply()
-        assert got[0] == code, "%r: expected %d, got %r" % (line, code, got)
-        if text is not None:
-            assert text in got[1], "%r: expected %r in %r" % (line, text,
-                                                               got)
-        return got
-
+class Smtp(ravenlib.SmtpConn):
     def hello(self, name="client.example"):
         self.expect(None, 220)
         return self.expect("EHLO " + name, 250)
@@ -518,7 +482,7 @@ def smuggling_refused():
             s.closed()
             rest = s.buf.decode("utf-8", "replace")
             assert "queued as" not in rest, (ending, rest)
-        if have_maildir() and b"\0" in ending:
+        if b"\0" in ending:
             ravenlib.wait_for(lambda: marked(MAIN.get(), DEMO, marker))
             time.sleep(0.3)  # a second message would be there by now
             got = marked(MAIN.get(), DEMO, marker)
@@ -576,7 +540,6 @@ def curl_upload():
 
 @tap.test
 def delivery_byte_for_byte():
-    need_maildir()
     daemon = MAIN.get()
     marker = b"byte-for-byte-%d" % os.getpid()
     message = MESSAGE.replace(b"Hello,", b"Hello " + marker)
@@ -595,7 +558,6 @@ def delivery_byte_for_byte():
 
 @tap.test
 def quota():
-    need_maildir()
     with session() as s:
         s.expect("MAIL FROM:<a@client.example>", 250)
         s.expect("RCPT TO:<%s>" % QUOTA_USER, 452, "4.2.2")
@@ -604,7 +566,6 @@ def quota():
 
 @tap.test
 def quota_permanent():
-    need_maildir()
     with session(FILTERED) as s:
         s.expect("MAIL FROM:<a@client.example>", 250)
         s.expect("RCPT TO:<%s>" % QUOTA_USER, 552, "5.2.2")
@@ -663,14 +624,13 @@ def filter_data_verdicts():
         s.send(b"Subject: x\r\nX-Test-Verdict: disconnect\r\n\r\n.\r\n")
         s.expect(None, 421, "4.7.0")
         assert s.closed()
-    if have_maildir():
-        junk = b"verdict-junk-%d" % os.getpid()
-        assert ravenlib.wait_for(lambda: [
-            p for p in daemon.messages(DEMO, ".Junk/new")
-            if junk in read(p)]), "junk did not reach the Junk folder"
-        for verdict in ("reject", "tempfail", "discard", "junk"):
-            marker = b"verdict-%s-%d" % (verdict.encode(), os.getpid())
-            assert not marked(daemon, DEMO, marker), verdict
+    junk = b"verdict-junk-%d" % os.getpid()
+    assert ravenlib.wait_for(lambda: [
+        p for p in daemon.messages(DEMO, ".Junk/new")
+        if junk in read(p)]), "junk did not reach the Junk folder"
+    for verdict in ("reject", "tempfail", "discard", "junk"):
+        marker = b"verdict-%s-%d" % (verdict.encode(), os.getpid())
+        assert not marked(daemon, DEMO, marker), verdict
 
 
 @tap.test
