@@ -274,6 +274,44 @@ def relay_refused_without_auth():
                 assert code == 530, code
 
 
+@tap.test
+def queue_survives_kill_9():
+    # A deferred message, a SIGKILL, a restart: it still goes out, once.
+    later = peer(rcpt=lambda a, n: "451 4.3.0 not yet" if n <= 2
+                 else "250 2.1.5 ok")
+    ports = {}
+    daemon = ravenlib.Daemon(
+        {"maildir": {}, "smtp": {
+            "listen": ravenlib.listen(ports, ("submission", {"role":
+                                                             "submission"})),
+            "routes": {"later.test": later.route()}}},
+        users={ALICE: PASSWORD},
+        extra={"queue": {"retry_first": "1s", "retry_max": "1s"}})
+    try:
+        daemon.start()
+        with smtplib.SMTP(HOST, ports["submission"],
+                          timeout=ravenlib.TIMEOUT) as s:
+            s.starttls(context=ravenlib.tls_context())
+            s.login(ALICE, PASSWORD)
+            s.sendmail(ALICE, ["ivy@later.test"], b"From: %s\r\n"
+                       b"Subject: survivor\r\n\r\nhi\r\n" % ALICE.encode())
+        assert ravenlib.wait_for(lambda: "451 4.3.0" in daemon.ctl(
+            "queue", "list"))
+        daemon.process.kill()
+        daemon.process.wait(ravenlib.TIMEOUT)
+        daemon._log.close()
+        daemon.start()
+        msg = later.wait_messages(1)[0]
+        assert b"Subject: survivor" in msg.data
+        assert ravenlib.wait_for(lambda: "the queue is empty" in daemon.ctl(
+            "queue", "list"))
+        time.sleep(1.5)  # no second copy comes after a retry period
+        assert len(later.messages) == 1
+    finally:
+        daemon.cleanup()
+        later.stop()
+
+
 try:
     tap.run()
 finally:
