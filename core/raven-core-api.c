@@ -32,9 +32,11 @@ register_storage(RavenPlugin *plugin,
                  gpointer data,
                  GError **error)
 {
+	/* expunged_since came with ABI 1.1: older storages lack it. */
 	return raven_registry_add(api_server->registry, plugin,
 	                          RAVEN_KIND_STORAGE, storage,
-	                          sizeof(RavenStorage), data, error);
+	                          offsetof(RavenStorage, expunged_since), data,
+	                          error);
 }
 
 static gboolean

@@ -1,5 +1,6 @@
 /* test-maildir-durable.c: the maildir tests of concurrent and durable
- * delivery: threads, two nodes, group commit, crash recovery.
+ * delivery: threads, two nodes, group commit, crash recovery, and the
+ * expunge log's bounds.
  * SPDX-License-Identifier: MIT
  */
 #include "config.h"
@@ -361,6 +362,93 @@ test_bench(Fixture *f, gconstpointer data)
 	                        BENCH_PER_THREAD, seconds);
 }
 
+/* ---- the expunge log */
+
+/* Deliver `n` messages, then expunge them one by one; modseqs[i] is the
+ * folder's modseq after the i-th expunge. */
+static void
+expunge_each(Fixture *f, RavenMailbox *inbox, guint n, guint64 *modseqs)
+{
+	for (guint i = 1; i <= n; i++) {
+		g_autofree char *key = g_strdup_printf("log%u", i);
+
+		deliver_text(f, "INBOX", key, 10);
+	}
+	for (guint i = 1; i <= n; i++) {
+		g_autoptr(GError) error = NULL;
+
+		store_ok(inbox, i, RAVEN_STORE_ADD, RAVEN_FLAG_DELETED, NULL);
+		g_assert_true(maildir_expunge_uids(inbox, &(guint32){ i }, 1,
+		                                   NULL, &error));
+		g_assert_no_error(error);
+		modseqs[i - 1] = status_of(inbox).highest_modseq;
+	}
+}
+
+static void
+test_expunge_log_trimmed(Fixture *f, gconstpointer data)
+{
+	RavenMailbox *inbox = open_folder(f, "INBOX");
+	g_autofree char *path
+		= g_build_filename(f->root, MAILDIR_EXPUNGED_FILE, NULL);
+	g_autoptr(GArray) uids = NULL;
+	guint64 modseqs[40];
+	gboolean known;
+	struct stat st;
+
+	f->store->expunged_max = 100;
+	expunge_each(f, inbox, G_N_ELEMENTS(modseqs), modseqs);
+	g_assert_cmpint(stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_size, <=, 2 * 100);
+	/* The oldest are gone, the newest still there. */
+	uids = expunged_since(inbox, modseqs[0], &known);
+	g_assert_false(known);
+	g_clear_pointer(&uids, g_array_unref);
+	uids = expunged_since(inbox, modseqs[37], &known);
+	g_assert_true(known);
+	assert_uids(uids, "39 40");
+	maildir_close(inbox);
+}
+
+static void
+test_expunge_log_other_boot(Fixture *f, gconstpointer data)
+{
+	RavenMailbox *inbox = open_folder(f, "INBOX");
+	g_autofree char *path
+		= g_build_filename(f->root, MAILDIR_EXPUNGED_FILE, NULL);
+	g_autofree char *text = NULL;
+	g_autofree char *changed = NULL;
+	g_autoptr(GArray) uids = NULL;
+	guint64 modseqs[3];
+	gboolean known;
+	char *boot;
+
+	expunge_each(f, inbox, 2, modseqs);
+	/* As if written before a crash: its last lines may be lost. */
+	text = read_file(path);
+	boot = strstr(text, maildir_boot_id());
+	g_assert_nonnull(boot);
+	*boot = '\0';
+	changed = g_strconcat(text, "another-boot",
+	                      boot + strlen(maildir_boot_id()), NULL);
+	g_assert_true(g_file_set_contents(path, changed, -1, NULL));
+	uids = expunged_since(inbox, modseqs[0], &known);
+	g_assert_false(known);
+	g_clear_pointer(&uids, g_array_unref);
+	/* The next expunge starts the log again. */
+	deliver_text(f, "INBOX", "log3", 10);
+	store_ok(inbox, 3, RAVEN_STORE_ADD, RAVEN_FLAG_DELETED, NULL);
+	modseqs[2] = status_of(inbox).highest_modseq;
+	g_assert_true(maildir_expunge(inbox, NULL, NULL));
+	uids = expunged_since(inbox, modseqs[2], &known);
+	g_assert_true(known);
+	assert_uids(uids, "3");
+	g_clear_pointer(&uids, g_array_unref);
+	uids = expunged_since(inbox, modseqs[1], &known);
+	g_assert_false(known);
+	maildir_close(inbox);
+}
+
 void
 test_maildir_add_durable(void)
 {
@@ -370,5 +458,7 @@ test_maildir_add_durable(void)
 	ADD("/maildir/deliver/name-from-key", test_name_from_key);
 	ADD("/maildir/deliver/once-when-index-lost", test_once_when_index_lost);
 	ADD("/maildir/uid/mark-after-crash", test_uid_mark_after_crash);
+	ADD("/maildir/expunge/log-trimmed", test_expunge_log_trimmed);
+	ADD("/maildir/expunge/log-other-boot", test_expunge_log_other_boot);
 	ADD("/maildir/perf/deliver", test_bench);
 }

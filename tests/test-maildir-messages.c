@@ -477,6 +477,79 @@ test_expunge(Fixture *f, gconstpointer data)
 	maildir_close(inbox);
 }
 
+/* Remove by hand the file in new/ of the message delivered with `key`. */
+static void
+remove_by_hand(Fixture *f, const char *key)
+{
+	g_autofree char *dir = path_in(f, "", "new");
+	g_autoptr(GPtrArray) names = dir_names(dir);
+	g_autofree char *subject = g_strdup_printf("Subject: %s\r\n", key);
+
+	for (guint i = 0; i < names->len; i++) {
+		g_autofree char *path
+			= g_build_filename(dir, names->pdata[i], NULL);
+		g_autofree char *text = read_file(path);
+
+		if (strstr(text, subject) != NULL) {
+			g_assert_cmpint(unlink(path), ==, 0);
+			return;
+		}
+	}
+	g_assert_not_reached();
+}
+
+static void
+test_expunge_log(Fixture *f, gconstpointer data)
+{
+	RavenMailbox *inbox;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GArray) uids = NULL;
+	g_autoptr(GPtrArray) list = NULL;
+	guint64 before, after_first;
+	gboolean known;
+
+	for (guint i = 1; i <= 4; i++) {
+		g_autofree char *key = g_strdup_printf("x%u", i);
+
+		deliver_text(f, "INBOX", key, 10);
+	}
+	inbox = open_folder(f, "INBOX");
+	store_ok(inbox, 2, RAVEN_STORE_ADD, RAVEN_FLAG_DELETED, NULL);
+	before = status_of(inbox).highest_modseq;
+	g_assert_true(maildir_expunge(inbox, NULL, &error));
+	after_first = status_of(inbox).highest_modseq;
+	/* A move out and a file another tool removed count as well. */
+	g_assert_cmpuint(maildir_move(inbox, 3, "Trash", &error), ==, 1);
+	g_assert_no_error(error);
+	remove_by_hand(f, "x4");
+	list = messages_of(inbox);
+	g_assert_cmpuint(list->len, ==, 1);
+	uids = expunged_since(inbox, before, &known);
+	g_assert_true(known);
+	assert_uids(uids, "2 3 4");
+	g_clear_pointer(&uids, g_array_unref);
+	uids = expunged_since(inbox, after_first, &known);
+	g_assert_true(known);
+	assert_uids(uids, "3 4");
+	g_clear_pointer(&uids, g_array_unref);
+	uids = expunged_since(inbox, status_of(inbox).highest_modseq, &known);
+	g_assert_true(known);
+	assert_uids(uids, "");
+	g_clear_pointer(&uids, g_array_unref);
+	/* Before the log began: it cannot tell. */
+	uids = expunged_since(inbox, before - 1, &known);
+	g_assert_false(known);
+	g_clear_pointer(&uids, g_array_unref);
+	maildir_close(inbox);
+	/* The log outlives the process (same boot). */
+	restart(f, 0, 90);
+	inbox = open_folder(f, "INBOX");
+	uids = expunged_since(inbox, before, &known);
+	g_assert_true(known);
+	assert_uids(uids, "2 3 4");
+	maildir_close(inbox);
+}
+
 void
 test_maildir_add_messages(void)
 {
@@ -493,4 +566,5 @@ test_maildir_add_messages(void)
 	ADD("/maildir/copy/links", test_copy);
 	ADD("/maildir/move/publishes", test_move);
 	ADD("/maildir/expunge/deleted", test_expunge);
+	ADD("/maildir/expunge/log", test_expunge_log);
 }

@@ -291,6 +291,29 @@ write_by_hand(Fixture *f, const char *sub, const char *name)
 	                                  -1, NULL));
 }
 
+GArray *
+expunged_since(RavenMailbox *mailbox, guint64 modseq, gboolean *known)
+{
+	g_autoptr(GError) error = NULL;
+	GArray *uids = g_array_new(FALSE, FALSE, sizeof(guint32));
+
+	*known = maildir_expunged_since(mailbox, modseq, uids, &error);
+	g_assert_no_error(error);
+	return uids;
+}
+
+/* `uids` as "1 2 3". */
+void
+assert_uids(GArray *uids, const char *expected)
+{
+	g_autoptr(GString) text = g_string_new(NULL);
+
+	for (guint i = 0; i < uids->len; i++)
+		g_string_append_printf(text, "%s%u", i ? " " : "",
+		                       g_array_index(uids, guint32, i));
+	g_assert_cmpstr(text->str, ==, expected);
+}
+
 Recorded *
 event_at(guint i)
 {

@@ -52,6 +52,9 @@ guint64 used_bytes(Fixture *f, guint64 *limit);
 char *read_file(const char *path);
 void expect_error(gboolean ok, GError **error, RavenStorageError code);
 void write_by_hand(Fixture *f, const char *sub, const char *name);
+/* maildir_expunged_since() without error: its UIDs; `known` its result. */
+GArray *expunged_since(RavenMailbox *mailbox, guint64 modseq, gboolean *known);
+void assert_uids(GArray *uids, const char *expected);
 Recorded *event_at(guint i);
 
 #define ADD(path, func) g_test_add(path, Fixture, NULL, setup, func, teardown)

@@ -386,6 +386,18 @@ typedef struct {
 	                         guint n_uids,
 	                         GArray *expunged,
 	                         GError **error);
+
+	/* ABI 1.1 (check with RAVEN_STRUCT_HAS; nullable) */
+	/* The UIDs of messages expunged after mod-sequence `modseq`, in
+	 * ascending order, appended to `uids` (guint32 items), for IMAP
+	 * QRESYNC.  FALSE when the storage cannot tell (it no longer
+	 * remembers that far back; `error` is set only when something
+	 * failed): the caller then takes every UID it cannot find as
+	 * expunged. */
+	gboolean (*expunged_since)(RavenMailbox *mailbox,
+	                           guint64 modseq,
+	                           GArray *uids,
+	                           GError **error);
 } RavenStorage;
 
 /* Errors of storages, one domain for all of them. */

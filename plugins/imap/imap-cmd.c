@@ -102,18 +102,57 @@ proceed_starttls(ImapSession *s, ImapCmd *c)
 	s->core->conn_starttls(s->conn, tls_done);
 }
 
+static const struct {
+	const char *name;
+	ImapExtension ext;
+} extensions[] = {
+	{ "IMAP4rev2", IMAP_EXT_REV2 },
+	{ "CONDSTORE", IMAP_EXT_CONDSTORE },
+	{ "QRESYNC", IMAP_EXT_QRESYNC },
+	{ "UTF8=ACCEPT", IMAP_EXT_UTF8 },
+};
+
+static void
+enable(ImapSession *s, ImapExtension ext)
+{
+	switch (ext) {
+	case IMAP_EXT_REV2:
+		s->rev2 = TRUE;
+		break;
+	case IMAP_EXT_QRESYNC:
+		s->qresync = TRUE;
+		s->condstore = TRUE; /* RFC 7162 3.2.3 */
+		break;
+	case IMAP_EXT_CONDSTORE:
+		s->condstore = TRUE;
+		break;
+	case IMAP_EXT_UTF8:
+		s->utf8 = TRUE;
+		break;
+	}
+}
+
+/* ENABLED lists what this command switched on (RFC 5161). */
 static void
 proceed_enable(ImapSession *s, ImapCmd *c)
 {
 	g_autoptr(GString) on = g_string_new(NULL);
 	const char *name;
 
-	for (guint i = 0; i < c->args->len; i++)
-		if (imap_arg_astring(IMAP_ARG(c, i), &name) && name
-		    && g_ascii_strcasecmp(name, "IMAP4rev2") == 0 && !s->rev2) {
-			s->rev2 = TRUE;
-			g_string_append(on, " IMAP4rev2");
+	for (guint i = 0; i < c->args->len; i++) {
+		if (!imap_arg_astring(IMAP_ARG(c, i), &name) || name == NULL)
+			continue;
+		for (guint k = 0; k < G_N_ELEMENTS(extensions); k++) {
+			ImapExtension ext = extensions[k].ext;
+
+			if (g_ascii_strcasecmp(name, extensions[k].name) != 0
+			    || (s->announced & ext))
+				continue;
+			enable(s, ext);
+			s->announced |= ext;
+			g_string_append_printf(on, " %s", extensions[k].name);
 		}
+	}
 	imap_untagged(s, "ENABLED%s", on->str);
 	imap_tagged(s, "OK ENABLE completed");
 }
@@ -344,7 +383,9 @@ imap_dispatch(ImapSession *s, ImapCmd *c)
 		imap_tagged(s, "BAD %s not allowed now", c->name);
 		return;
 	}
-	if (s->state == IMAP_STATE_SELECTED)
+	/* (SELECT and EXAMINE close the view: nothing to report.) */
+	if (s->state == IMAP_STATE_SELECTED && strcmp(c->name, "SELECT") != 0
+	    && strcmp(c->name, "EXAMINE") != 0)
 		imap_view_sync(s, expunges_allowed(s, c->name));
 	if (cmd->check == NULL || cmd->check(s, c))
 		cmd->proceed(s, c);

@@ -117,7 +117,6 @@ fetch_att(ImapSession *s,
           guint i,
           const ImapFetchAtt *a,
           GString *out,
-          gboolean *seen,
           GError **error)
 {
 	RavenMessageInfo *info = INFO(s, i);
@@ -152,7 +151,6 @@ fetch_att(ImapSession *s,
 	case IMAP_FETCH_RFC822:
 	case IMAP_FETCH_RFC822_HEADER:
 	case IMAP_FETCH_RFC822_TEXT:
-		*seen |= a->kind != IMAP_FETCH_RFC822_HEADER;
 		b = a->kind == IMAP_FETCH_RFC822
 		            ? g_bytes_ref(imap_mime_bytes(m))
 		            : whole_part(m, a->kind == IMAP_FETCH_RFC822_TEXT
@@ -174,7 +172,6 @@ fetch_att(ImapSession *s,
 			imap_mime_bodystructure(m, a->kind != IMAP_FETCH_BODY));
 		break;
 	case IMAP_FETCH_SECTION:
-		*seen |= !a->peek;
 		b = imap_mime_section(m, a);
 		g_string_append_printf(out, "BODY[%s]", a->section);
 		if (a->partial)
@@ -187,44 +184,152 @@ fetch_att(ImapSession *s,
 	return TRUE;
 }
 
+static gboolean
+has_att(GArray *atts, ImapFetchKind kind)
+{
+	for (guint k = 0; k < atts->len; k++)
+		if (g_array_index(atts, ImapFetchAtt, k).kind == kind)
+			return TRUE;
+	return FALSE;
+}
+
 static void
-mark_seen(ImapSession *s, guint i, GString *out)
+add_att(GArray *atts, ImapFetchKind kind)
+{
+	ImapFetchAtt att = { .kind = kind };
+
+	if (!has_att(atts, kind))
+		g_array_append_val(atts, att);
+}
+
+/* Whether the attributes read a body without .PEEK. */
+static gboolean
+sets_seen(GArray *atts)
+{
+	for (guint k = 0; k < atts->len; k++) {
+		const ImapFetchAtt *a = &g_array_index(atts, ImapFetchAtt, k);
+
+		if (a->kind == IMAP_FETCH_RFC822
+		    || a->kind == IMAP_FETCH_RFC822_TEXT
+		    || (a->kind == IMAP_FETCH_SECTION && !a->peek))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* \Seen for the messages the FETCH reads, set before the responses so
+ * that they carry the new flags (and modseqs); the indexes marked. */
+static GArray *
+mark_seen(ImapSession *s, GArray *idx, GArray *atts)
+{
+	GArray *marked = g_array_new(FALSE, FALSE, sizeof(guint));
+
+	if (s->view.readonly || !sets_seen(atts))
+		return marked;
+	for (guint k = 0; k < idx->len; k++) {
+		guint i = g_array_index(idx, guint, k);
+		RavenMessageInfo *info = INFO(s, i);
+
+		if ((info->flags & RAVEN_FLAG_SEEN)
+		    || !s->storage->store(s->view.mailbox, info->uid,
+		                          RAVEN_STORE_ADD, RAVEN_FLAG_SEEN,
+		                          NULL, NULL))
+			continue;
+		info->flags |= RAVEN_FLAG_SEEN;
+		g_array_append_val(marked, i);
+	}
+	if (s->condstore && marked->len > 0)
+		imap_view_modseqs(s, marked, NULL);
+	return marked;
+}
+
+/* What a response says beyond the attributes asked for: the UID of UID
+ * FETCH; after \Seen was set, the flags and, under CONDSTORE, the UID
+ * and modseq (RFC 7162 3.1). */
+static void
+fetch_extras(
+	ImapSession *s, guint i, GArray *atts, gboolean marked, GString *out)
 {
 	RavenMessageInfo *info = INFO(s, i);
+	gboolean uid = s->uid || (marked && s->condstore);
 
-	if ((info->flags & RAVEN_FLAG_SEEN) || s->view.readonly)
-		return;
-	if (!s->storage->store(s->view.mailbox, info->uid, RAVEN_STORE_ADD,
-	                       RAVEN_FLAG_SEEN, NULL, NULL))
-		return;
-	info->flags |= RAVEN_FLAG_SEEN;
-	g_string_append(out, " FLAGS ");
-	imap_flags_string(out, info);
+	if (uid && !has_att(atts, IMAP_FETCH_UID))
+		g_string_append_printf(out, " UID %u", info->uid);
+	if (marked && !has_att(atts, IMAP_FETCH_FLAGS)) {
+		g_string_append(out, " FLAGS ");
+		imap_flags_string(out, info);
+	}
+	if (marked && s->condstore && !has_att(atts, IMAP_FETCH_MODSEQ))
+		g_string_append_printf(out, " MODSEQ (%" G_GUINT64_FORMAT ")",
+		                       info->modseq);
 }
 
 static gboolean
-fetch_one(ImapSession *s, guint i, GArray *atts, GError **error)
+fetch_one(
+	ImapSession *s, guint i, GArray *atts, gboolean marked, GError **error)
 {
 	g_autoptr(GString) out = g_string_new(NULL);
-	gboolean seen = FALSE, has_uid = FALSE;
 
 	g_string_printf(out, "* %u FETCH (", i + 1);
 	for (guint k = 0; k < atts->len; k++) {
 		const ImapFetchAtt *a = &g_array_index(atts, ImapFetchAtt, k);
 
-		has_uid |= a->kind == IMAP_FETCH_UID;
 		if (k)
 			g_string_append_c(out, ' ');
-		if (!fetch_att(s, i, a, out, &seen, error))
+		if (!fetch_att(s, i, a, out, error))
 			return FALSE;
 	}
-	if (s->uid && !has_uid)
-		g_string_append_printf(out, " UID %u", INFO(s, i)->uid);
-	if (seen)
-		mark_seen(s, i, out);
+	fetch_extras(s, i, atts, marked, out);
 	g_string_append(out, ")\r\n");
 	imap_write(s, out->str, out->len);
 	return TRUE;
+}
+
+/* The modifiers against the session; FALSE after answering BAD.  MODSEQ
+ * is implied by CHANGEDSINCE, and goes with FLAGS under CONDSTORE. */
+static gboolean
+check_mods(ImapSession *s, const ImapFetchMods *mods, GArray *atts)
+{
+	if (mods->vanished
+	    && (!s->uid || !mods->changedsince_set || !s->qresync)) {
+		imap_tagged(s, "BAD VANISHED needs UID FETCH, CHANGEDSINCE "
+		               "and ENABLE QRESYNC");
+		return FALSE;
+	}
+	if ((mods->changedsince_set || has_att(atts, IMAP_FETCH_MODSEQ))
+	    && !imap_condstore_on(s))
+		return FALSE;
+	if (mods->changedsince_set
+	    || (s->condstore && has_att(atts, IMAP_FETCH_FLAGS)))
+		add_att(atts, IMAP_FETCH_MODSEQ);
+	return TRUE;
+}
+
+/* UID FETCH ... (VANISHED): the UIDs of the set expunged since. */
+static void
+fetch_vanished(ImapSession *s, const char *set, guint64 modseq)
+{
+	g_autoptr(GArray) known = g_array_new(FALSE, FALSE, sizeof(ImapRange));
+
+	if (!imap_parse_seqset(set, known))
+		return; /* "$": known to be here */
+	imap_ranges_normalize(known, s->view.uidnext - 1);
+	imap_vanished_earlier(s, known, modseq, 0);
+}
+
+/* CHANGEDSINCE: only the messages with a higher modseq. */
+static void
+changed_since(ImapSession *s, GArray *idx, guint64 modseq)
+{
+	guint kept = 0;
+
+	for (guint k = 0; k < idx->len; k++) {
+		guint i = g_array_index(idx, guint, k);
+
+		if (INFO(s, i)->modseq > modseq)
+			g_array_index(idx, guint, kept++) = i;
+	}
+	g_array_set_size(idx, kept);
 }
 
 void
@@ -233,17 +338,34 @@ imap_proceed_fetch(ImapSession *s, ImapCmd *c)
 	const ImapArg *set = IMAP_ARG(c, 0);
 	g_autoptr(GArray) idx = NULL;
 	g_autoptr(GArray) atts = NULL;
+	g_autoptr(GArray) marked = NULL;
 	g_autoptr(GError) error = NULL;
-	guint missing = 0;
+	ImapFetchMods mods = { 0 };
+	guint missing = 0, m = 0;
 
-	if (c->args->len < 2 || set->type != IMAP_ARG_ATOM
+	if (c->args->len < 2 || c->args->len > 3 || set->type != IMAP_ARG_ATOM
 	    || (idx = imap_view_set(s, set->str, s->uid)) == NULL
-	    || (atts = parse_atts(IMAP_ARG(c, 1))) == NULL) {
-		imap_tagged(s, "BAD Usage: FETCH set attributes");
+	    || (atts = parse_atts(IMAP_ARG(c, 1))) == NULL
+	    || (c->args->len == 3
+	        && !imap_parse_fetch_mods(IMAP_ARG(c, 2), &mods))) {
+		imap_tagged(s, "BAD Usage: FETCH set attributes [(modifiers)]");
 		return;
 	}
+	if (!check_mods(s, &mods, atts))
+		return;
+	/* VANISHED (EARLIER) comes before any FETCH (RFC 7162 3.2.6). */
+	if (mods.vanished)
+		fetch_vanished(s, set->str, mods.changedsince);
+	if (mods.changedsince_set)
+		changed_since(s, idx, mods.changedsince);
+	marked = mark_seen(s, idx, atts);
 	for (guint k = 0; k < idx->len; k++) {
-		if (!fetch_one(s, g_array_index(idx, guint, k), atts, &error)) {
+		guint i = g_array_index(idx, guint, k);
+		gboolean was_marked = m < marked->len
+		                      && g_array_index(marked, guint, m) == i;
+
+		m += was_marked;
+		if (!fetch_one(s, i, atts, was_marked, &error)) {
 			missing++; /* expunged by another session meanwhile */
 			g_clear_error(&error);
 		}

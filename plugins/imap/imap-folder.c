@@ -2,8 +2,8 @@
  * UNSUBSCRIBE, LIST, LSUB, STATUS and APPEND.
  * SPDX-License-Identifier: MIT
  *
- * Names travel in modified UTF-7 on the wire and in UTF-8 to the storage;
- * '/' separates levels.
+ * Names travel in modified UTF-7 on the wire (in UTF-8 after ENABLE
+ * UTF8=ACCEPT) and in UTF-8 to the storage; '/' separates levels.
  */
 #define G_LOG_DOMAIN "imap"
 
@@ -23,13 +23,25 @@ imap_mailbox_arg(ImapSession *s, const ImapArg *arg)
 		imap_tagged(s, "BAD Expected a mailbox name");
 		return NULL;
 	}
-	if ((utf8 = imap_utf7_to_utf8(name)) == NULL) {
+	/* After ENABLE UTF8=ACCEPT names are plain UTF-8 (RFC 6855 3). */
+	if (s->utf8 && !g_utf8_validate(name, -1, NULL)) {
+		imap_tagged(s, "BAD Mailbox name is not UTF-8");
+		return NULL;
+	}
+	utf8 = s->utf8 ? g_strdup(name) : imap_utf7_to_utf8(name);
+	if (utf8 == NULL) {
 		imap_tagged(s, "BAD Mailbox name is not modified UTF-7");
 		return NULL;
 	}
 	if (g_ascii_strcasecmp(utf8, "INBOX") == 0)
 		memcpy(utf8, "INBOX", 5);
 	return utf8;
+}
+
+char *
+imap_mailbox_wire(ImapSession *s, const char *name)
+{
+	return s->utf8 ? g_strdup(name) : imap_utf8_to_utf7(name);
 }
 
 /* One mailbox argument after the command, or NULL after answering. */
@@ -155,6 +167,9 @@ status_items(ImapSession *s,
 		const ImapArg *it = items->list->pdata[i];
 		const char *w = it->type == IMAP_ARG_ATOM ? it->str : "";
 
+		/* RFC 7162 3.1: a CONDSTORE enabling command. */
+		if (g_ascii_strcasecmp(w, "HIGHESTMODSEQ") == 0)
+			s->condstore = TRUE;
 		if (g_ascii_strcasecmp(w, "SIZE") == 0) {
 			g_autoptr(GPtrArray) all
 				= s->storage->list_messages(mb, NULL);
@@ -205,11 +220,11 @@ status_line(ImapSession *s,
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autoptr(GString) quoted = g_string_new(NULL);
-	g_autofree char *wire = imap_utf8_to_utf7(name);
+	g_autofree char *wire = imap_mailbox_wire(s, name);
 
 	if (!status_items(s, name, items, out, error))
 		return FALSE;
-	imap_append_nstring(quoted, wire);
+	imap_append_name(s, quoted, wire);
 	imap_untagged(s, "STATUS %s (%s)", quoted->str, out->str);
 	return TRUE;
 }
@@ -262,7 +277,7 @@ full_pattern(const char *ref, const char *pattern)
 static void
 list_one(ImapSession *s, const ListArgs *a, const RavenFolderInfo *f)
 {
-	g_autofree char *wire = imap_utf8_to_utf7(f->name);
+	g_autofree char *wire = imap_mailbox_wire(s, f->name);
 	g_autoptr(GString) attrs = g_string_new(NULL);
 	g_autoptr(GString) quoted = g_string_new(NULL);
 	gboolean match = FALSE;
@@ -279,7 +294,7 @@ list_one(ImapSession *s, const ListArgs *a, const RavenFolderInfo *f)
 		g_string_append(attrs, " \\Subscribed");
 	if (f->special_use && !a->lsub)
 		g_string_append_printf(attrs, " %s", f->special_use);
-	imap_append_nstring(quoted, wire);
+	imap_append_name(s, quoted, wire);
 	imap_untagged(s, "%s (%s) \"/\" %s", a->lsub ? "LSUB" : "LIST",
 	              g_strchug(attrs->str), quoted->str);
 	if (a->ret_status)

@@ -184,6 +184,12 @@ parse_arg(Cursor *c, guint depth)
 		return parse_quoted(c);
 	case '{':
 		return parse_literal(c);
+	case '~':
+		/* literal8, as in APPEND's UTF8 (~{n}) of RFC 6855 */
+		if (c->end - c->p < 2 || c->p[1] != '{')
+			return parse_atom(c);
+		c->p++;
+		return parse_literal(c);
 	case '(':
 		if (depth >= IMAP_MAX_DEPTH)
 			return fail(c, "Nested too deeply");

@@ -1,5 +1,5 @@
 /* imap-parser.h: pure parsers for IMAP commands, sequence sets, FETCH
- * attributes and modified UTF-7 mailbox names.
+ * attributes, command parameters and modified UTF-7 mailbox names.
  * SPDX-License-Identifier: MIT
  *
  * No I/O and no session state: each function takes bytes and returns a
@@ -103,6 +103,63 @@ gboolean imap_arg_astring(const ImapArg *arg, const char **out);
 gboolean imap_parse_seqset(const char *text, GArray *ranges);
 /* Whether `n` is in the set, with '*' meaning `star`. */
 gboolean imap_seqset_contains(const GArray *ranges, guint32 n, guint32 star);
+
+/* Ranges sorted by their start and merged where they touch; '*' taken as
+ * `star` first.  (Normalised ranges have lo <= hi.) */
+void imap_ranges_normalize(GArray *ranges, guint32 star);
+/* Add [lo, hi] after the last range of ascending `ranges`, merged with it
+ * when they touch. */
+void imap_ranges_add(GArray *ranges, guint32 lo, guint32 hi);
+/* The numbers of normalised `ranges` within [min, max] that are not in
+ * the ascending array `present`, as ranges into `out`. */
+void imap_ranges_subtract(const GArray *ranges,
+                          guint32 min,
+                          guint32 max,
+                          const guint32 *present,
+                          guint n_present,
+                          GArray *out);
+/* The first `max` numbers of a set without '*', in the order written. */
+GArray *imap_ranges_expand(const GArray *ranges, guint max);
+/* Ascending ranges as a compact set, "1:5,8"; "" for none. */
+void imap_ranges_format(GString *out, const GArray *ranges);
+
+/* A mod-sequence (RFC 7162: 0 to 2^63 - 1). */
+gboolean imap_parse_modseq(const char *text, guint64 *out);
+
+/* The modifiers of FETCH (RFC 7162): (CHANGEDSINCE n [VANISHED]). */
+typedef struct {
+	gboolean changedsince_set;
+	guint64 changedsince;
+	gboolean vanished;
+} ImapFetchMods;
+gboolean imap_parse_fetch_mods(const ImapArg *list, ImapFetchMods *mods);
+/* The modifier of STORE: (UNCHANGEDSINCE n). */
+gboolean imap_parse_store_mods(const ImapArg *list, guint64 *unchangedsince);
+
+/* The parameters of SELECT and EXAMINE: (CONDSTORE) and
+ * (QRESYNC (uidvalidity modseq [known-uids [(seqs uids)]])). */
+typedef struct {
+	gboolean condstore;
+	gboolean qresync;
+	guint32 uidvalidity;
+	guint64 modseq;
+	GArray *known_uids; /* ImapRange, nullable: all */
+	GArray *match_seqs; /* ImapRange, nullable: none */
+	GArray *match_uids;
+} ImapSelectParams;
+gboolean imap_parse_select_params(const ImapArg *list, ImapSelectParams *p);
+void imap_select_params_clear(ImapSelectParams *p);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ImapSelectParams, imap_select_params_clear)
+
+/* SEARCH RETURN options (RFC 4731, RFC 5182); RETURN () means ALL. */
+typedef enum {
+	IMAP_SEARCH_MIN = 1 << 0,
+	IMAP_SEARCH_MAX = 1 << 1,
+	IMAP_SEARCH_ALL = 1 << 2,
+	IMAP_SEARCH_COUNT = 1 << 3,
+	IMAP_SEARCH_SAVE = 1 << 4,
+} ImapSearchReturn;
+gboolean imap_parse_search_return(const ImapArg *list, guint *options);
 
 /* One FETCH attribute atom, e.g. "BODY.PEEK[1.HEADER]<0.100>". */
 gboolean imap_parse_fetch_att(const char *atom, ImapFetchAtt *att);

@@ -1,8 +1,10 @@
 /* imap-plugin.c: the imap plugin's registration and config keys.
  * SPDX-License-Identifier: MIT
  *
- * Serves mailboxes over IMAP4rev1/IMAP4rev2 (RFC 3501, RFC 9051) on the
- * listeners of its section; the work is in imap-session.c and beside it.
+ * Serves mailboxes over IMAP4rev1/IMAP4rev2 (RFC 3501, RFC 9051) and its
+ * extensions (CONDSTORE and QRESYNC, ESEARCH, SEARCHRES, UTF8=ACCEPT ...)
+ * on the listeners of its section; the work is in imap-session.c and
+ * beside it.
  */
 #define G_LOG_DOMAIN "imap"
 

@@ -54,8 +54,8 @@ imap_proceed_getquotaroot(ImapSession *s, ImapCmd *c)
 		return;
 	if (!user_quota(s, &used, &limit))
 		return;
-	wire = imap_utf8_to_utf7(name);
-	imap_append_nstring(quoted, wire);
+	wire = imap_mailbox_wire(s, name);
+	imap_append_name(s, quoted, wire);
 	imap_untagged(s, "QUOTAROOT %s%s", quoted->str, limit ? " \"\"" : "");
 	if (limit)
 		quota_line(s, used, limit);

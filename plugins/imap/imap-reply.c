@@ -50,25 +50,24 @@ imap_bye(ImapSession *s, const char *text)
 	s->core->conn_close(s->conn);
 }
 
+/* Whether `str` may go in a quoted string; with `utf8`, UTF-8 may (RFC
+ * 6855 3). */
 static gboolean
-quotable(const char *str, gsize len)
+quotable(const char *str, gsize len, gboolean utf8)
 {
-	if (len > 1024 || strlen(str) != len)
+	if (len > 1024 || strlen(str) != len
+	    || (utf8 && !g_utf8_validate(str, (gssize)len, NULL)))
 		return FALSE;
 	for (gsize i = 0; i < len; i++)
-		if (str[i] == '\r' || str[i] == '\n' || (guchar)str[i] >= 0x80)
+		if (str[i] == '\r' || str[i] == '\n'
+		    || ((guchar)str[i] >= 0x80 && !utf8))
 			return FALSE;
 	return TRUE;
 }
 
-void
-imap_append_string(GString *out, const char *str, gsize len)
+static void
+append_quoted(GString *out, const char *str, gsize len)
 {
-	if (!quotable(str, len)) {
-		g_string_append_printf(out, "{%" G_GSIZE_FORMAT "}\r\n", len);
-		g_string_append_len(out, str, (gssize)len);
-		return;
-	}
 	g_string_append_c(out, '"');
 	for (gsize i = 0; i < len; i++) {
 		if (str[i] == '"' || str[i] == '\\')
@@ -76,6 +75,26 @@ imap_append_string(GString *out, const char *str, gsize len)
 		g_string_append_c(out, str[i]);
 	}
 	g_string_append_c(out, '"');
+}
+
+void
+imap_append_string(GString *out, const char *str, gsize len)
+{
+	if (quotable(str, len, FALSE)) {
+		append_quoted(out, str, len);
+		return;
+	}
+	g_string_append_printf(out, "{%" G_GSIZE_FORMAT "}\r\n", len);
+	g_string_append_len(out, str, (gssize)len);
+}
+
+void
+imap_append_name(ImapSession *s, GString *out, const char *name)
+{
+	if (name != NULL && s->utf8 && quotable(name, strlen(name), TRUE))
+		append_quoted(out, name, strlen(name));
+	else
+		imap_append_nstring(out, name);
 }
 
 void
@@ -104,6 +123,7 @@ imap_capabilities(ImapSession *s, GString *out)
 			" LITERAL+ ID IDLE UIDPLUS MOVE UNSELECT "
 			"NAMESPACE SPECIAL-USE ENABLE CHILDREN "
 			"LIST-EXTENDED LIST-STATUS QUOTA QUOTA=RES-STORAGE "
+			"CONDSTORE QRESYNC ESEARCH SEARCHRES UTF8=ACCEPT "
 			"APPENDLIMIT=%" G_GUINT64_FORMAT,
 			s->server->appendlimit);
 		return;

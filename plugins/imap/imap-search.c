@@ -1,4 +1,6 @@
-/* imap-search.c: SEARCH and UID SEARCH over the view.
+/* imap-search.c: SEARCH and UID SEARCH over the view, answered as SEARCH
+ * or, with RETURN (or IMAP4rev2), as ESEARCH (RFC 4731); SAVE and "$"
+ * (RFC 5182); the MODSEQ key (RFC 7162).
  * SPDX-License-Identifier: MIT
  *
  * Keys are evaluated straight from the argument list for each message;
@@ -19,6 +21,7 @@ typedef struct {
 	GPtrArray *args;     /* ImapArg * */
 	guint pos;           /* next argument */
 	const char *problem; /* set on a syntax error */
+	gboolean *modseq;    /* set when a MODSEQ key was met */
 } Eval;
 
 static gboolean eval_key(Eval *e);
@@ -122,6 +125,28 @@ flag_key(Eval *e, const char *k, gboolean *out)
 	return FALSE;
 }
 
+/* "$": whether the message is in the saved result (RFC 5182). */
+static gboolean
+saved_key(Eval *e)
+{
+	GArray *saved = e->s->view.saved;
+	guint32 uid = INFO(e->s, e->i)->uid;
+	guint low = 0, high = saved ? saved->len : 0;
+
+	while (low < high) {
+		guint mid = low + (high - low) / 2;
+		guint32 at = g_array_index(saved, guint32, mid);
+
+		if (at == uid)
+			return TRUE;
+		if (at < uid)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return FALSE;
+}
+
 static gboolean
 set_key(Eval *e, const char *set, gboolean uid)
 {
@@ -129,6 +154,8 @@ set_key(Eval *e, const char *set, gboolean uid)
 	guint n = e->s->view.msgs->len;
 	guint32 star = uid ? (n ? INFO(e->s, n - 1)->uid : 0) : n;
 
+	if (strcmp(set, "$") == 0)
+		return saved_key(e);
 	if (!imap_parse_seqset(set, r)) {
 		e->problem = "Bad sequence set";
 		return FALSE;
@@ -177,6 +204,33 @@ text_key(Eval *e, const char *k, gboolean *out)
 	return TRUE;
 }
 
+/* MODSEQ [entry-name entry-type] n (RFC 7162 3.1.5): modseq n or
+ * higher.  The entry is checked but not matched: one modseq per
+ * message covers all of its flags. */
+static gboolean
+modseq_key(Eval *e)
+{
+	const ImapArg *a
+		= e->pos < e->args->len ? e->args->pdata[e->pos] : NULL;
+	guint64 n = 0;
+
+	*e->modseq = TRUE;
+	if (a != NULL && a->type == IMAP_ARG_STRING) {
+		const char *type;
+
+		e->pos++;
+		type = next_string(e);
+		if (g_ascii_strcasecmp(type, "priv") != 0
+		    && g_ascii_strcasecmp(type, "shared") != 0
+		    && g_ascii_strcasecmp(type, "all") != 0
+		    && e->problem == NULL)
+			e->problem = "Bad MODSEQ entry type";
+	}
+	if (!imap_parse_modseq(next_string(e), &n) && e->problem == NULL)
+		e->problem = "Bad MODSEQ value";
+	return INFO(e->s, e->i)->modseq >= n;
+}
+
 static gboolean
 atom_key(Eval *e, const char *k)
 {
@@ -204,7 +258,9 @@ atom_key(Eval *e, const char *k)
 		return size < g_ascii_strtoull(next_string(e), NULL, 10);
 	if (g_ascii_strcasecmp(k, "UID") == 0)
 		return set_key(e, next_string(e), TRUE);
-	if (g_ascii_isdigit(*k) || *k == '*')
+	if (g_ascii_strcasecmp(k, "MODSEQ") == 0)
+		return modseq_key(e);
+	if (g_ascii_isdigit(*k) || *k == '*' || *k == '$')
 		return set_key(e, k, FALSE);
 	e->problem = "Unknown search key";
 	return FALSE;
@@ -221,7 +277,7 @@ eval_key(Eval *e)
 	}
 	a = e->args->pdata[e->pos++];
 	if (a->type == IMAP_ARG_LIST) {
-		Eval sub = { e->s, e->i, a->list, 0, NULL };
+		Eval sub = { e->s, e->i, a->list, 0, NULL, e->modseq };
 		gboolean all = TRUE;
 
 		while (sub.pos < sub.args->len && !sub.problem)
@@ -236,32 +292,195 @@ eval_key(Eval *e)
 	return atom_key(e, a->str);
 }
 
-void
-imap_proceed_search(ImapSession *s, ImapCmd *c)
-{
-	g_autoptr(GString) out = g_string_new("SEARCH");
-	guint start = 0;
-	const ImapArg *a0 = IMAP_ARG(c, 0);
+/* ---- the command and its answers */
 
-	if (a0 && a0->type == IMAP_ARG_ATOM
-	    && g_ascii_strcasecmp(a0->str, "CHARSET") == 0)
-		start = 2;
+typedef struct {
+	guint options;   /* ImapSearchReturn; 0: plain SEARCH */
+	guint start;     /* the first search key */
+	GArray *hits;    /* indexes of the matching messages */
+	gboolean modseq; /* a MODSEQ key was used */
+} Search;
+
+/* [RETURN (options)] [CHARSET name]; FALSE after answering BAD. */
+static gboolean
+search_args(ImapSession *s, ImapCmd *c, Search *q)
+{
+	const ImapArg *a = IMAP_ARG(c, 0);
+
+	if (a && a->type == IMAP_ARG_ATOM
+	    && g_ascii_strcasecmp(a->str, "RETURN") == 0) {
+		if (!imap_parse_search_return(IMAP_ARG(c, 1), &q->options)) {
+			imap_tagged(s, "BAD Unknown RETURN options");
+			return FALSE;
+		}
+		q->start = 2;
+	}
+	a = IMAP_ARG(c, q->start);
+	if (a && a->type == IMAP_ARG_ATOM
+	    && g_ascii_strcasecmp(a->str, "CHARSET") == 0)
+		q->start += 2;
+	if (q->start >= c->args->len) {
+		imap_tagged(s, "BAD Missing search key");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The matching messages into q->hits; FALSE after answering BAD. */
+static gboolean
+search_run(ImapSession *s, ImapCmd *c, Search *q)
+{
 	for (guint i = 0; i < s->view.msgs->len; i++) {
-		Eval e = { s, i, c->args, start, NULL };
+		Eval e = { s, i, c->args, q->start, NULL, &q->modseq };
 		gboolean all = TRUE;
 
 		while (e.pos < c->args->len && !e.problem)
 			all &= eval_key(&e);
-		if (e.problem || start >= c->args->len) {
-			imap_tagged(s, "BAD %s",
-			            e.problem ? e.problem
-			                      : "Missing search key");
-			return;
+		if (e.problem) {
+			imap_tagged(s, "BAD %s", e.problem);
+			return FALSE;
 		}
 		if (all)
-			g_string_append_printf(
-				out, " %u", s->uid ? INFO(s, i)->uid : i + 1);
+			g_array_append_val(q->hits, i);
 	}
+	return !q->modseq || imap_condstore_on(s);
+}
+
+static guint32
+number(ImapSession *s, guint i)
+{
+	return s->uid ? INFO(s, i)->uid : i + 1;
+}
+
+/* Whether only MIN and MAX (not ALL or COUNT) report messages. */
+static gboolean
+min_max_only(Search *q)
+{
+	return (q->options & (IMAP_SEARCH_MIN | IMAP_SEARCH_MAX))
+	       && !(q->options & (IMAP_SEARCH_ALL | IMAP_SEARCH_COUNT));
+}
+
+/* The hits MIN and MAX stand for, or all of them. */
+static GArray *
+reported(Search *q, gboolean all)
+{
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
+	guint n = q->hits->len;
+
+	if (all || n == 0) {
+		g_array_append_vals(out, q->hits->data, n);
+		return out;
+	}
+	if (q->options & IMAP_SEARCH_MIN)
+		g_array_append_val(out, g_array_index(q->hits, guint, 0));
+	if ((q->options & IMAP_SEARCH_MAX) && (out->len == 0 || n > 1))
+		g_array_append_val(out, g_array_index(q->hits, guint, n - 1));
+	return out;
+}
+
+/* SAVE: the UIDs for "$" (RFC 5182: only MIN/MAX when only they were
+ * asked for besides SAVE). */
+static void
+save(ImapSession *s, Search *q)
+{
+	g_autoptr(GArray) which = reported(q, !min_max_only(q));
+
+	g_clear_pointer(&s->view.saved, g_array_unref);
+	s->view.saved = g_array_new(FALSE, FALSE, sizeof(guint32));
+	for (guint k = 0; k < which->len; k++)
+		g_array_append_val(
+			s->view.saved,
+			INFO(s, g_array_index(which, guint, k))->uid);
+}
+
+/* RFC 7162 3.1.6: the highest modseq of the messages returned. */
+static void
+append_modseq(ImapSession *s, Search *q, GString *out, gboolean esearch)
+{
+	g_autoptr(GArray) which = reported(q, !esearch || !min_max_only(q));
+	guint64 highest = 0;
+
+	if (!q->modseq || q->hits->len == 0)
+		return;
+	for (guint k = 0; k < which->len; k++)
+		highest = MAX(highest,
+		              INFO(s, g_array_index(which, guint, k))->modseq);
+	g_string_append_printf(out,
+	                       esearch ? " MODSEQ %" G_GUINT64_FORMAT
+	                               : " (MODSEQ %" G_GUINT64_FORMAT ")",
+	                       highest);
+}
+
+/* "* ESEARCH (TAG "t") [UID] MIN n MAX n COUNT n ALL set" (RFC 4731):
+ * MIN, MAX and ALL only when something matched. */
+static void
+esearch_reply(ImapSession *s, Search *q)
+{
+	g_autoptr(GString) out = g_string_new("ESEARCH (TAG ");
+	g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(ImapRange));
+	guint n = q->hits->len;
+
+	imap_append_string(out, s->tag, strlen(s->tag));
+	g_string_append_c(out, ')');
+	if (s->uid)
+		g_string_append(out, " UID");
+	if ((q->options & IMAP_SEARCH_MIN) && n > 0)
+		g_string_append_printf(
+			out, " MIN %u",
+			number(s, g_array_index(q->hits, guint, 0)));
+	if ((q->options & IMAP_SEARCH_MAX) && n > 0)
+		g_string_append_printf(
+			out, " MAX %u",
+			number(s, g_array_index(q->hits, guint, n - 1)));
+	if (q->options & IMAP_SEARCH_COUNT)
+		g_string_append_printf(out, " COUNT %u", n);
+	for (guint k = 0; k < n; k++) {
+		guint32 v = number(s, g_array_index(q->hits, guint, k));
+
+		imap_ranges_add(ranges, v, v);
+	}
+	if ((q->options & IMAP_SEARCH_ALL) && n > 0) {
+		g_string_append(out, " ALL ");
+		imap_ranges_format(out, ranges);
+	}
+	append_modseq(s, q, out, TRUE);
 	imap_untagged(s, "%s", out->str);
+}
+
+static void
+search_reply(ImapSession *s, Search *q)
+{
+	g_autoptr(GString) out = g_string_new("SEARCH");
+
+	for (guint k = 0; k < q->hits->len; k++)
+		g_string_append_printf(
+			out, " %u",
+			number(s, g_array_index(q->hits, guint, k)));
+	append_modseq(s, q, out, FALSE);
+	imap_untagged(s, "%s", out->str);
+}
+
+void
+imap_proceed_search(ImapSession *s, ImapCmd *c)
+{
+	g_autoptr(GArray) hits = g_array_new(FALSE, FALSE, sizeof(guint));
+	Search q = { .hits = hits };
+	gboolean ok = search_args(s, c, &q) && search_run(s, c, &q);
+
+	if (q.options & IMAP_SEARCH_SAVE) {
+		/* A failed search saves the empty result. */
+		if (!ok)
+			g_array_set_size(hits, 0);
+		save(s, &q);
+	}
+	if (!ok)
+		return;
+	/* IMAP4rev2 has no SEARCH response: plain SEARCH is RETURN (ALL). */
+	if (q.options == 0 && s->rev2)
+		q.options = IMAP_SEARCH_ALL;
+	if (q.options == 0)
+		search_reply(s, &q);
+	else if (q.options != IMAP_SEARCH_SAVE)
+		esearch_reply(s, &q);
 	imap_tagged(s, "OK SEARCH completed");
 }

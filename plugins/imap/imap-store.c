@@ -119,6 +119,26 @@ append_to(ImapSession *s,
 	            uid);
 }
 
+/* The last argument: the message, or after ENABLE UTF8=ACCEPT also
+ * UTF8 (~{n}...) (RFC 6855 4); NULL when it is neither. */
+static const ImapArg *
+message_arg(ImapSession *s, ImapCmd *c, guint i)
+{
+	const ImapArg *a = IMAP_ARG(c, i);
+
+	if (s->utf8 && a && a->type == IMAP_ARG_ATOM
+	    && g_ascii_strcasecmp(a->str, "UTF8") == 0) {
+		i++;
+		a = IMAP_ARG(c, i);
+		a = a && a->type == IMAP_ARG_LIST && a->list->len == 1
+		            ? a->list->pdata[0]
+		            : NULL;
+	}
+	if (a == NULL || a->type != IMAP_ARG_STRING || i + 1 != c->args->len)
+		return NULL;
+	return a;
+}
+
 void
 imap_proceed_append(ImapSession *s, ImapCmd *c)
 {
@@ -150,8 +170,7 @@ imap_proceed_append(ImapSession *s, ImapCmd *c)
 		}
 		i++;
 	}
-	a = IMAP_ARG(c, i);
-	if (a == NULL || a->type != IMAP_ARG_STRING || i + 1 != c->args->len) {
+	if ((a = message_arg(s, c, i)) == NULL) {
 		imap_tagged(s, "BAD Expected one message literal");
 		return;
 	}
@@ -165,84 +184,176 @@ imap_proceed_append(ImapSession *s, ImapCmd *c)
 
 /* ---- STORE */
 
+typedef struct {
+	RavenStoreMode mode;
+	guint flags;
+	GPtrArray *keywords; /* NULL-terminated */
+	gboolean silent;
+	gboolean conditional; /* UNCHANGEDSINCE given */
+	guint64 unchangedsince;
+} StoreArgs;
+
+/* STORE set [(UNCHANGEDSINCE n)] [+-]FLAGS[.SILENT] flags; FALSE after
+ * answering BAD. */
+static gboolean
+store_args(ImapSession *s, ImapCmd *c, StoreArgs *a, GArray **idx)
+{
+	const ImapArg *set = IMAP_ARG(c, 0), *item;
+	guint n = 1;
+	const char *w;
+
+	if (c->args->len == 4) {
+		a->conditional = TRUE;
+		if (!imap_parse_store_mods(IMAP_ARG(c, 1),
+		                           &a->unchangedsince)) {
+			imap_tagged(s, "BAD Unknown STORE modifier");
+			return FALSE;
+		}
+		n = 2;
+	}
+	item = IMAP_ARG(c, n);
+	if ((c->args->len != 3 && c->args->len != 4)
+	    || set->type != IMAP_ARG_ATOM || item->type != IMAP_ARG_ATOM
+	    || (*idx = imap_view_set(s, set->str, s->uid)) == NULL
+	    || !imap_parse_flags(IMAP_ARG(c, n + 1), &a->flags, a->keywords)) {
+		imap_tagged(s, "BAD Usage: STORE set [(UNCHANGEDSINCE n)] "
+		               "[+-]FLAGS[.SILENT] flags");
+		return FALSE;
+	}
+	w = item->str;
+	if (*w == '+' || *w == '-')
+		a->mode = *w++ == '+' ? RAVEN_STORE_ADD : RAVEN_STORE_REMOVE;
+	if (g_ascii_strncasecmp(w, "FLAGS", 5) != 0
+	    || (w[5] && g_ascii_strcasecmp(w + 5, ".SILENT") != 0)) {
+		imap_tagged(s, "BAD Unknown STORE item");
+		return FALSE;
+	}
+	a->silent = w[5] != '\0';
+	g_ptr_array_add(a->keywords, NULL);
+	return TRUE;
+}
+
+/* (kw is not NULL-terminated yet: no g_strv_contains.) */
+static gboolean
+has_keyword(GPtrArray *kw, const char *name)
+{
+	for (guint k = 0; k < kw->len; k++)
+		if (strcmp(kw->pdata[k], name) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* The flags of view entry `i` after a successful store. */
 static void
-store_one(ImapSession *s,
-          guint i,
-          RavenStoreMode mode,
-          guint flags,
-          GPtrArray *keywords,
-          gboolean silent,
-          GError **error)
+stored(ImapSession *s, guint i, const StoreArgs *a)
 {
 	RavenMessageInfo *info = INFO(s, i);
-	g_autoptr(GString) f = g_string_new(NULL);
+	const char *const *keywords = (const char *const *)a->keywords->pdata;
 	g_autoptr(GPtrArray) kw = g_ptr_array_new_with_free_func(g_free);
 
-	if (!s->storage->store(s->view.mailbox, info->uid, mode, flags,
-	                       (const char *const *)keywords->pdata, error))
-		return;
-	if (mode == RAVEN_STORE_SET)
-		info->flags = flags;
-	else if (mode == RAVEN_STORE_ADD)
-		info->flags |= flags;
+	if (a->mode == RAVEN_STORE_SET)
+		info->flags = a->flags;
+	else if (a->mode == RAVEN_STORE_ADD)
+		info->flags |= a->flags;
 	else
-		info->flags &= ~flags;
+		info->flags &= ~a->flags;
 	for (guint k = 0; info->keywords && info->keywords[k]; k++)
-		if (mode == RAVEN_STORE_ADD
-		    || (mode == RAVEN_STORE_REMOVE
-		        && !g_strv_contains(
-				(const char *const *)keywords->pdata,
-				info->keywords[k])))
+		if (a->mode == RAVEN_STORE_ADD
+		    || (a->mode == RAVEN_STORE_REMOVE
+		        && !g_strv_contains(keywords, info->keywords[k])))
 			g_ptr_array_add(kw, g_strdup(info->keywords[k]));
-	for (guint k = 0; mode != RAVEN_STORE_REMOVE && keywords->pdata[k]; k++)
-		if (!g_strv_contains((const char *const *)kw->pdata,
-		                     keywords->pdata[k]))
-			g_ptr_array_add(kw, g_strdup(keywords->pdata[k]));
+	for (guint k = 0; a->mode != RAVEN_STORE_REMOVE && keywords[k]; k++)
+		if (!has_keyword(kw, keywords[k]))
+			g_ptr_array_add(kw, g_strdup(keywords[k]));
 	g_ptr_array_add(kw, NULL);
 	g_strfreev(info->keywords);
 	info->keywords = (char **)g_ptr_array_steal(kw, NULL);
-	if (silent)
+}
+
+/* UNCHANGEDSINCE (RFC 7162 3.1.3): keep in `idx` the messages whose
+ * modseq is still at most `since`; the others go to `modified` as
+ * numbers or, for UID STORE, UIDs.  A message expunged meanwhile fails
+ * by number, and is left out by UID as UID STORE leaves out any UID
+ * that is not there. */
+static gboolean
+unchanged_since(ImapSession *s, GArray *idx, guint64 since, GArray *modified)
+{
+	g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(guint));
+	guint kept = 0, g = 0;
+
+	if (!imap_view_modseqs(s, idx, gone))
+		return FALSE;
+	for (guint k = 0; k < idx->len; k++) {
+		guint i = g_array_index(idx, guint, k);
+		guint32 n = s->uid ? INFO(s, i)->uid : i + 1;
+		gboolean is_gone
+			= g < gone->len && g_array_index(gone, guint, g) == i;
+
+		g += is_gone;
+		if (is_gone && s->uid)
+			continue;
+		if (is_gone || INFO(s, i)->modseq > since)
+			imap_ranges_add(modified, n, n);
+		else
+			g_array_index(idx, guint, kept++) = i;
+	}
+	g_array_set_size(idx, kept);
+	return TRUE;
+}
+
+/* Tell the new flags; under CONDSTORE with the new modseqs, and even
+ * for .SILENT (RFC 7162 3.1.3). */
+static void
+tell_stored(ImapSession *s, GArray *done, const StoreArgs *a)
+{
+	if (s->condstore && done->len > 0)
+		imap_view_modseqs(s, done, NULL);
+	if (a->silent && !s->condstore)
 		return;
-	imap_flags_string(f, info);
-	if (s->uid)
-		imap_untagged(s, "%u FETCH (UID %u FLAGS %s)", i + 1, info->uid,
-		              f->str);
-	else
-		imap_untagged(s, "%u FETCH (FLAGS %s)", i + 1, f->str);
+	for (guint k = 0; k < done->len; k++) {
+		guint i = g_array_index(done, guint, k);
+
+		imap_tell_flags(s, i + 1, INFO(s, i), !a->silent);
+	}
 }
 
 void
 imap_proceed_store(ImapSession *s, ImapCmd *c)
 {
-	const ImapArg *set = IMAP_ARG(c, 0), *item = IMAP_ARG(c, 1);
 	g_autoptr(GArray) idx = NULL;
+	g_autoptr(GArray) done = g_array_new(FALSE, FALSE, sizeof(guint));
+	g_autoptr(GArray) modified
+		= g_array_new(FALSE, FALSE, sizeof(ImapRange));
 	g_autoptr(GPtrArray) keywords = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GError) error = NULL;
-	RavenStoreMode mode = RAVEN_STORE_SET;
-	const char *w;
-	guint flags;
+	g_autoptr(GString) set = g_string_new(NULL);
+	StoreArgs a = { .mode = RAVEN_STORE_SET, .keywords = keywords };
 
-	if (c->args->len != 3 || set->type != IMAP_ARG_ATOM
-	    || item->type != IMAP_ARG_ATOM
-	    || (idx = imap_view_set(s, set->str, s->uid)) == NULL
-	    || !imap_parse_flags(IMAP_ARG(c, 2), &flags, keywords)) {
-		imap_tagged(s, "BAD Usage: STORE set [+-]FLAGS[.SILENT] flags");
+	if (!store_args(s, c, &a, &idx)
+	    || (a.conditional && !imap_condstore_on(s)))
+		return;
+	if (a.conditional
+	    && !unchanged_since(s, idx, a.unchangedsince, modified)) {
+		imap_tagged(s, "NO [SERVERBUG] Cannot read the modseqs");
 		return;
 	}
-	w = item->str;
-	if (*w == '+' || *w == '-')
-		mode = *w++ == '+' ? RAVEN_STORE_ADD : RAVEN_STORE_REMOVE;
-	if (g_ascii_strncasecmp(w, "FLAGS", 5) != 0
-	    || (w[5] && g_ascii_strcasecmp(w + 5, ".SILENT") != 0)) {
-		imap_tagged(s, "BAD Unknown STORE item");
-		return;
+	for (guint k = 0; k < idx->len && error == NULL; k++) {
+		guint i = g_array_index(idx, guint, k);
+
+		if (!s->storage->store(
+			    s->view.mailbox, INFO(s, i)->uid, a.mode, a.flags,
+			    (const char *const *)keywords->pdata, &error))
+			break;
+		stored(s, i, &a);
+		g_array_append_val(done, i);
 	}
-	g_ptr_array_add(keywords, NULL);
-	for (guint i = 0; i < idx->len && error == NULL; i++)
-		store_one(s, g_array_index(idx, guint, i), mode, flags,
-		          keywords, w[5] != '\0', &error);
+	tell_stored(s, done, &a);
+	imap_ranges_format(set, modified);
 	if (error)
 		imap_tagged_error(s, error);
+	else if (modified->len > 0)
+		imap_tagged(s, "OK [MODIFIED %s] Conditional STORE failed",
+		            set->str);
 	else
 		imap_tagged(s, "OK STORE completed");
 }
@@ -291,11 +402,13 @@ copy_or_move(ImapSession *s, ImapCmd *c, gboolean move)
 	if (move && from->len)
 		imap_untagged(s, "OK [COPYUID %u %s %s] Moved", st.uidvalidity,
 		              from->str, to->str);
-	for (guint i = moved->len; move && i-- > 0;)
-		imap_view_expunged(s, g_array_index(moved, guint32, i));
+	if (move)
+		imap_view_expunged(s, moved);
 	if (error)
 		imap_tagged_error(s, error);
-	else if (move || from->len == 0)
+	else if (move)
+		imap_tagged_expunged(s, moved->len, c->name);
+	else if (from->len == 0)
 		imap_tagged(s, "OK %s completed", c->name);
 	else
 		imap_tagged(s, "OK [COPYUID %u %s %s] COPY completed",

@@ -4,7 +4,8 @@
  *
  * The view maps sequence numbers to UIDs.  Changes by other sessions reach
  * it through the storage's watch; they are reported only between commands
- * (EXPUNGE highest first), so numbers never shift mid-command.
+ * (EXPUNGE highest first, or one VANISHED under QRESYNC), so numbers never
+ * shift mid-command.
  */
 #define G_LOG_DOMAIN "imap"
 
@@ -45,6 +46,7 @@ imap_view_close(ImapSession *s)
 	s->storage->close(v->mailbox);
 	g_clear_pointer(&v->msgs, g_ptr_array_unref);
 	g_clear_pointer(&v->name, g_free);
+	g_clear_pointer(&v->saved, g_array_unref);
 	memset(v, 0, sizeof *v);
 	g_hash_table_remove_all(s->mime_cache);
 	s->mime_cache_bytes = 0;
@@ -77,33 +79,68 @@ same_flags(const RavenMessageInfo *a, const RavenMessageInfo *b)
 	return TRUE;
 }
 
-void
-imap_view_expunged(ImapSession *s, guint32 uid)
+gint
+imap_view_find(GPtrArray *msgs, guint32 uid)
 {
-	for (guint i = s->view.msgs->len; i-- > 0;)
-		if (INFO(s, i)->uid == uid) {
-			imap_untagged(s, "%u EXPUNGE", i + 1);
-			g_hash_table_remove(s->mime_cache,
-			                    GUINT_TO_POINTER(uid));
-			g_ptr_array_remove_index(s->view.msgs, i);
-			return;
-		}
+	guint low = 0, high = msgs->len;
+
+	while (low < high) {
+		guint mid = low + (high - low) / 2;
+		guint32 at = ((RavenMessageInfo *)msgs->pdata[mid])->uid;
+
+		if (at == uid)
+			return (gint)mid;
+		if (at < uid)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return -1;
 }
 
-/* Flags changed by others. */
+void
+imap_view_expunged(ImapSession *s, GArray *uids)
+{
+	g_autoptr(GArray) vanished
+		= g_array_new(FALSE, FALSE, sizeof(ImapRange));
+	g_autoptr(GString) set = g_string_new(NULL);
+	gboolean qresync = s->qresync && !s->view.nomodseq;
+
+	for (guint k = 0; k < uids->len; k++) {
+		guint32 uid = g_array_index(uids, guint32, k);
+		gint i = imap_view_find(s->view.msgs, uid);
+		ImapRange r = { uid, uid };
+
+		if (i < 0)
+			continue;
+		if (qresync)
+			g_array_append_val(vanished, r);
+		else
+			imap_untagged(s, "%d EXPUNGE", i + 1);
+		g_hash_table_remove(s->mime_cache, GUINT_TO_POINTER(uid));
+		g_ptr_array_remove_index(s->view.msgs, (guint)i);
+	}
+	if (vanished->len == 0)
+		return;
+	imap_ranges_normalize(vanished, 0);
+	imap_ranges_format(set, vanished);
+	imap_untagged(s, "VANISHED %s", set->str);
+}
+
+/* Flags changed by others (and, with CONDSTORE, their modseqs). */
 static void
 sync_flags(ImapSession *s, GHashTable *by_uid)
 {
 	for (guint i = 0; i < s->view.msgs->len; i++) {
 		RavenMessageInfo *cur = g_hash_table_lookup(
 			by_uid, GUINT_TO_POINTER(INFO(s, i)->uid));
-		g_autoptr(GString) f = g_string_new(NULL);
 
-		if (cur == NULL || same_flags(INFO(s, i), cur))
+		if (cur == NULL
+		    || (same_flags(INFO(s, i), cur)
+		        && (!s->condstore
+		            || cur->modseq == INFO(s, i)->modseq)))
 			continue;
-		imap_flags_string(f, cur);
-		imap_untagged(s, "%u FETCH (UID %u FLAGS %s)", i + 1, cur->uid,
-		              f->str);
+		imap_tell_flags(s, i + 1, cur, TRUE);
 	}
 }
 
@@ -113,9 +150,14 @@ imap_view_sync(ImapSession *s, gboolean expunges)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) now = NULL;
 	g_autoptr(GHashTable) by_uid = g_hash_table_new(NULL, NULL);
+	g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(guint32));
 	RavenMailboxStatus st = { .size = sizeof st };
+	gboolean st_ok;
+
 	if (s->view.mailbox == NULL || !s->view.dirty)
 		return;
+	/* UIDNEXT first: a UID below it is listed, or gone (QRESYNC). */
+	st_ok = s->storage->status(s->view.mailbox, &st, NULL);
 	now = s->storage->list_messages(s->view.mailbox, &error);
 	if (now == NULL)
 		return;
@@ -128,23 +170,24 @@ imap_view_sync(ImapSession *s, gboolean expunges)
 	/* gone: without leave to say EXPUNGE, keep them until later */
 	for (guint i = s->view.msgs->len; i-- > 0;)
 		if (!g_hash_table_contains(by_uid,
-		                           GUINT_TO_POINTER(INFO(s, i)->uid))) {
-			if (!expunges)
-				return; /* stays dirty */
-			imap_view_expunged(s, INFO(s, i)->uid);
-		}
+		                           GUINT_TO_POINTER(INFO(s, i)->uid)))
+			g_array_append_val(gone, INFO(s, i)->uid);
+	if (gone->len > 0 && !expunges)
+		return; /* stays dirty */
+	imap_view_expunged(s, gone);
 	sync_flags(s, by_uid);
 	if (now->len != s->view.msgs->len)
 		imap_untagged(s, "%u EXISTS", now->len);
 	g_ptr_array_unref(s->view.msgs);
 	s->view.msgs = g_ptr_array_ref(now);
 	s->view.dirty = FALSE;
-	if (s->storage->status(s->view.mailbox, &st, NULL))
+	if (st_ok)
 		s->view.uidnext = st.uidnext;
 }
 
 /* ---- SELECT and EXAMINE */
 
+/* The untagged part of the answer. */
 static void
 select_reply(ImapSession *s, const RavenMailboxStatus *st)
 {
@@ -165,13 +208,34 @@ select_reply(ImapSession *s, const RavenMailboxStatus *st)
 		imap_untagged(s, "OK [UNSEEN %u] First unseen", unseen);
 	imap_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", st->uidvalidity);
 	imap_untagged(s, "OK [UIDNEXT %u] Predicted next UID", st->uidnext);
-	if (st->highest_modseq)
+	if (v->nomodseq)
+		imap_untagged(s, "OK [NOMODSEQ] No modseqs in this mailbox");
+	else
 		imap_untagged(s,
 		              "OK [HIGHESTMODSEQ %" G_GUINT64_FORMAT "] Modseq",
 		              st->highest_modseq);
-	imap_tagged(s, "OK [%s] %s completed",
-	            v->readonly ? "READ-ONLY" : "READ-WRITE",
-	            v->readonly ? "EXAMINE" : "SELECT");
+}
+
+/* The mailbox and its parameters; FALSE after answering BAD. */
+static gboolean
+select_args(ImapSession *s, ImapCmd *c, char **name, ImapSelectParams *p)
+{
+	if (c->args->len < 1 || c->args->len > 2) {
+		imap_tagged(s, "BAD Usage: %s mailbox [(parameters)]", c->name);
+		return FALSE;
+	}
+	if ((*name = imap_mailbox_arg(s, IMAP_ARG(c, 0))) == NULL)
+		return FALSE;
+	if (c->args->len == 2 && !imap_parse_select_params(IMAP_ARG(c, 1), p)) {
+		imap_tagged(s, "BAD Unknown or malformed %s parameters",
+		            c->name);
+		return FALSE;
+	}
+	if (p->qresync && !s->qresync) {
+		imap_tagged(s, "BAD QRESYNC is not enabled");
+		return FALSE;
+	}
+	return TRUE;
 }
 
 void
@@ -179,6 +243,7 @@ imap_proceed_select(ImapSession *s, ImapCmd *c)
 {
 	g_autofree char *name = NULL;
 	g_autoptr(GError) error = NULL;
+	g_auto(ImapSelectParams) params = { 0 };
 	RavenMailboxStatus st = { .size = sizeof st };
 	ImapView *v = &s->view;
 
@@ -186,12 +251,8 @@ imap_proceed_select(ImapSession *s, ImapCmd *c)
 		imap_view_close(s);
 		imap_untagged(s, "OK [CLOSED] Previous mailbox closed");
 	}
-	if (c->args->len < 1
-	    || (name = imap_mailbox_arg(s, IMAP_ARG(c, 0))) == NULL) {
-		if (c->args->len < 1)
-			imap_tagged(s, "BAD Usage: SELECT mailbox");
+	if (!select_args(s, c, &name, &params))
 		return;
-	}
 	v->mailbox = s->storage->open(s->user, name, s->storage_data, &error);
 	if (v->mailbox == NULL || !s->storage->status(v->mailbox, &st, &error)
 	    || (v->msgs = s->storage->list_messages(v->mailbox, &error))
@@ -204,10 +265,18 @@ imap_proceed_select(ImapSession *s, ImapCmd *c)
 	v->readonly = strcmp(c->name, "EXAMINE") == 0;
 	v->uidvalidity = st.uidvalidity;
 	v->uidnext = st.uidnext;
+	v->highest_modseq = st.highest_modseq;
+	v->nomodseq = st.highest_modseq == 0;
 	if (s->storage->watch)
 		v->watch = s->storage->watch(v->mailbox, changed, s);
 	s->state = IMAP_STATE_SELECTED;
+	s->condstore |= params.condstore || params.qresync;
 	select_reply(s, &st);
+	if (params.qresync && !v->nomodseq)
+		imap_qresync_select(s, &params);
+	imap_tagged(s, "OK [%s] %s completed",
+	            v->readonly ? "READ-ONLY" : "READ-WRITE",
+	            v->readonly ? "EXAMINE" : "SELECT");
 }
 
 void
@@ -269,9 +338,24 @@ imap_proceed_expunge(ImapSession *s, ImapCmd *c)
 		imap_tagged_error(s, error);
 		return;
 	}
-	for (guint i = 0; i < gone->len; i++)
-		imap_view_expunged(s, g_array_index(gone, guint32, i));
-	imap_tagged(s, "OK EXPUNGE completed");
+	imap_view_expunged(s, gone);
+	imap_tagged_expunged(s, gone->len, "EXPUNGE");
+}
+
+void
+imap_tagged_expunged(ImapSession *s, guint n, const char *command)
+{
+	RavenMailboxStatus st = { .size = sizeof st };
+
+	/* RFC 7162 3.2.7: the modseq the client may resync from now. */
+	if (n > 0 && s->qresync && !s->view.nomodseq
+	    && s->storage->status(s->view.mailbox, &st, NULL))
+		imap_tagged(s,
+		            "OK [HIGHESTMODSEQ %" G_GUINT64_FORMAT
+		            "] %s completed",
+		            st.highest_modseq, command);
+	else
+		imap_tagged(s, "OK %s completed", command);
 }
 
 /* ---- IDLE */
@@ -298,14 +382,34 @@ imap_idle_line(ImapSession *s, const char *line)
 
 /* ---- sets */
 
+/* "$": the messages SEARCH RETURN (SAVE) saved that are still here
+ * (RFC 5182). */
+static GArray *
+saved_set(ImapSession *s)
+{
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
+
+	for (guint k = 0; s->view.saved && k < s->view.saved->len; k++) {
+		gint i = imap_view_find(
+			s->view.msgs, g_array_index(s->view.saved, guint32, k));
+
+		if (i >= 0)
+			g_array_append_val(out, i);
+	}
+	return out;
+}
+
 GArray *
 imap_view_set(ImapSession *s, const char *set, gboolean uid)
 {
 	g_autoptr(GArray) ranges = g_array_new(FALSE, FALSE, sizeof(ImapRange));
-	GArray *out = g_array_new(FALSE, FALSE, sizeof(guint));
+	GArray *out;
 	guint n = s->view.msgs->len;
 	guint32 star = uid ? (n ? INFO(s, n - 1)->uid : 0) : n;
 
+	if (strcmp(set, "$") == 0)
+		return saved_set(s);
+	out = g_array_new(FALSE, FALSE, sizeof(guint));
 	if (!imap_parse_seqset(set, ranges)) {
 		g_array_unref(out);
 		return NULL;

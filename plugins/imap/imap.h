@@ -39,8 +39,18 @@ typedef struct {
 	guint64 highest_modseq;
 	guint recent;
 	guint watch;
-	gboolean dirty; /* the storage said it changed */
+	gboolean dirty;    /* the storage said it changed */
+	gboolean nomodseq; /* the storage keeps no modseqs for it */
+	GArray *saved;     /* UIDs of SEARCH RETURN (SAVE), for "$"; nullable */
 } ImapView;
+
+/* What ENABLE can switch on (RFC 5161); `announced` in the session. */
+typedef enum {
+	IMAP_EXT_REV2 = 1 << 0,
+	IMAP_EXT_CONDSTORE = 1 << 1,
+	IMAP_EXT_QRESYNC = 1 << 2,
+	IMAP_EXT_UTF8 = 1 << 3,
+} ImapExtension;
 
 typedef struct ImapSession ImapSession;
 
@@ -55,9 +65,13 @@ struct ImapSession {
 	char *user; /* canonical, once logged in */
 	char *client_address;
 	gboolean tls;
-	gboolean rev2;    /* ENABLE IMAP4rev2 */
-	gboolean closing; /* BYE sent; ignore input */
-	gboolean waiting; /* an async step runs; input paused */
+	gboolean rev2;      /* ENABLE IMAP4rev2 */
+	gboolean condstore; /* RFC 7162 3.1: FETCH responses carry MODSEQ */
+	gboolean qresync;   /* ENABLE QRESYNC: VANISHED instead of EXPUNGE */
+	gboolean utf8;      /* ENABLE UTF8=ACCEPT: names in UTF-8 */
+	guint announced;    /* ImapExtension in ENABLED responses so far */
+	gboolean closing;   /* BYE sent; ignore input */
+	gboolean waiting;   /* an async step runs; input paused */
 	gboolean draining;
 
 	GByteArray *cmd;      /* the command being assembled */
@@ -100,6 +114,9 @@ void imap_bye(ImapSession *s, const char *text);
 /* A string as quoted or literal, or NIL for NULL. */
 void imap_append_string(GString *out, const char *str, gsize len);
 void imap_append_nstring(GString *out, const char *str);
+/* A mailbox name from imap_mailbox_wire, quoted in UTF-8 after ENABLE
+ * UTF8=ACCEPT. */
+void imap_append_name(ImapSession *s, GString *out, const char *name);
 void imap_capabilities(ImapSession *s, GString *out);
 /* A storage error as "NO [..] text". */
 void imap_tagged_error(ImapSession *s, const GError *error);
@@ -128,9 +145,11 @@ void imap_proceed_getquotaroot(ImapSession *s, ImapCmd *c);
 void imap_proceed_getquota(ImapSession *s, ImapCmd *c);
 void imap_proceed_setquota(ImapSession *s, ImapCmd *c);
 void imap_proceed_append(ImapSession *s, ImapCmd *c);
-/* A mailbox argument in modified UTF-7 to the storage's UTF-8 name
- * (transfer full); NULL after answering BAD. */
+/* A mailbox argument in modified UTF-7 (UTF-8 after ENABLE UTF8=ACCEPT)
+ * to the storage's UTF-8 name (transfer full); NULL after answering BAD. */
 char *imap_mailbox_arg(ImapSession *s, const ImapArg *arg);
+/* A storage name as the client reads it (transfer full). */
+char *imap_mailbox_wire(ImapSession *s, const char *name);
 
 /* imap-view.c: SELECT, sync, EXPUNGE, CLOSE, IDLE */
 void imap_proceed_select(ImapSession *s, ImapCmd *c);
@@ -142,11 +161,42 @@ void imap_idle_line(ImapSession *s, const char *line);
 void imap_view_close(ImapSession *s);
 /* Report changes by others; `expunges`: EXPUNGE may be sent now. */
 void imap_view_sync(ImapSession *s, gboolean expunges);
-/* Remove the message at index `i` and say EXPUNGE. */
-void imap_view_expunged(ImapSession *s, guint32 uid);
-/* A set argument as the messages' indexes into view.msgs (guint). */
+/* Remove the messages with these UIDs (guint32) from the view and say
+ * so: VANISHED once QRESYNC is on, else EXPUNGE for each. */
+void imap_view_expunged(ImapSession *s, GArray *uids);
+/* The tagged OK of a command that expunged `n` messages (with
+ * HIGHESTMODSEQ under QRESYNC). */
+void imap_tagged_expunged(ImapSession *s, guint n, const char *command);
+/* A set argument ("$" too) as the messages' indexes into view.msgs
+ * (guint, ascending); NULL when malformed. */
 GArray *imap_view_set(ImapSession *s, const char *set, gboolean uid);
+/* The index of `uid` in a UID-ordered list of RavenMessageInfo, or -1. */
+gint imap_view_find(GPtrArray *msgs, guint32 uid);
 void imap_flags_string(GString *out, const RavenMessageInfo *info);
+
+/* imap-modseq.c: CONDSTORE and QRESYNC across commands */
+/* A CONDSTORE enabling command: FALSE after answering BAD when the
+ * selected mailbox has no modseqs. */
+gboolean imap_condstore_on(ImapSession *s);
+/* Put the storage's current modseqs into the view's entries at `idx`
+ * (guint, ascending); the indexes of those no longer there go to `gone`
+ * (nullable).  FALSE when the storage failed. */
+gboolean imap_view_modseqs(ImapSession *s, GArray *idx, GArray *gone);
+/* "* seq FETCH (UID u [FLAGS (..)] [MODSEQ (m)])", MODSEQ under
+ * CONDSTORE. */
+void imap_tell_flags(ImapSession *s,
+                     guint seq,
+                     const RavenMessageInfo *info,
+                     gboolean flags);
+/* "* VANISHED (EARLIER) ..." for the UIDs of normalised `known` above
+ * `above` expunged after `modseq`, if any. */
+void imap_vanished_earlier(ImapSession *s,
+                           const GArray *known,
+                           guint64 modseq,
+                           guint32 above);
+/* SELECT (QRESYNC ...): VANISHED (EARLIER), then FETCH for the messages
+ * changed since the client's modseq. */
+void imap_qresync_select(ImapSession *s, const ImapSelectParams *p);
 
 /* imap-fetch.c */
 void imap_proceed_fetch(ImapSession *s, ImapCmd *c);

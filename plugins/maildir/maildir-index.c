@@ -20,7 +20,9 @@
  * written in an earlier boot (B) may have lost later writes in a crash, so
  * numbering resumes at the marks and the folder is scanned again: files
  * missing from it get UIDs above every one handed out.  (Headers without
- * the marks come from versions that fsynced every write.)
+ * the marks come from versions that fsynced every write.)  Removed
+ * records go to the folder's expunge log (maildir-expunged.c) as the
+ * index is written.
  */
 #include "config.h"
 
@@ -70,6 +72,7 @@ maildir_index_new(void)
 
 	/* No free function: compaction shrinks the array by hand. */
 	index->records = g_ptr_array_new();
+	index->expunged = g_array_new(FALSE, FALSE, sizeof(MaildirExpunge));
 	index->by_base
 		= g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	index->uidnext = 1;
@@ -87,6 +90,7 @@ maildir_index_free(MaildirIndex *index)
 	for (guint i = 0; i < index->records->len; i++)
 		record_free(g_ptr_array_index(index->records, i));
 	g_ptr_array_unref(index->records);
+	g_array_unref(index->expunged);
 	g_hash_table_unref(index->by_base);
 	g_free(index);
 }
@@ -324,6 +328,8 @@ maildir_index_write(MaildirFolder *folder, GError **error)
 	                   || index->highest_modseq > modseq_mark;
 	gboolean done = FALSE;
 
+	/* The log first: it must not miss what a reread index lacks. */
+	maildir_expunged_flush(folder);
 	/* Reserve both together: one fsync per block of deliveries. */
 	if (reserve) {
 		uid_mark = (guint32)MIN((guint64)index->uidnext
@@ -432,12 +438,14 @@ void
 maildir_index_remove(MaildirIndex *index, MaildirRecord *record)
 {
 	g_autofree char *base = g_strndup(record->name, record->base_len);
+	MaildirExpunge gone = { record->uid, 0 };
 
 	if (record->gone)
 		return;
 	g_hash_table_remove(index->by_base, base);
 	record->gone = TRUE;
-	index->highest_modseq++;
+	gone.modseq = ++index->highest_modseq;
+	g_array_append_val(index->expunged, gone);
 	index_changed(index);
 }
 

@@ -36,6 +36,7 @@ static const RavenStorage maildir_storage = {
 	.deliver = maildir_deliver,
 	.set_subscribed = maildir_set_subscribed,
 	.expunge_uids = maildir_expunge_uids,
+	.expunged_since = maildir_expunged_since,
 };
 
 static gboolean

@@ -21,6 +21,7 @@ maildir_store_new(const RavenCore *core, guint64 quota, guint warning_pct)
 	store->core = core;
 	store->quota = quota;
 	store->warning_pct = warning_pct;
+	store->expunged_max = MAILDIR_EXPUNGED_MAX;
 	g_mutex_init(&store->lock);
 	store->users = g_hash_table_new(g_str_hash, g_str_equal);
 	store->folders = g_hash_table_new(g_str_hash, g_str_equal);

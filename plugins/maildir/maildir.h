@@ -26,6 +26,8 @@ G_BEGIN_DECLS
 #define MAILDIR_SIZE_FILE "maildirsize"
 #define MAILDIR_WARNED_FILE "raven-quota-warned"
 #define MAILDIR_UIDVALIDITY_FILE "raven-uidvalidity"
+#define MAILDIR_EXPUNGED_FILE "raven-expunged"
+#define MAILDIR_EXPUNGED_MAX (64 * 1024)
 #define MAILDIR_MAX_KEYWORDS 26
 
 typedef struct MaildirStore MaildirStore;
@@ -64,6 +66,7 @@ struct MaildirStore {
 	GHashTable *users;   /* name -> MaildirUser, while referenced */
 	GHashTable *folders; /* path -> MaildirFolder, while referenced */
 	gint dir_fsyncs;     /* shared directory fsyncs made (atomic) */
+	gsize expunged_max;  /* bytes of a folder's expunge log, about */
 	/* For tests: called before each shared directory fsync. */
 	void (*before_dir_fsync)(gpointer data);
 	gpointer before_dir_fsync_data;
@@ -131,6 +134,12 @@ struct MaildirRecord {
 	gboolean gone; /* removed, awaiting maildir_index_compact() */
 };
 
+/* An expunge as the folder's expunge log keeps it (maildir-expunged.c). */
+typedef struct {
+	guint32 uid;
+	guint64 modseq; /* the folder's modseq the expunge was given */
+} MaildirExpunge;
+
 /* UIDs and modseqs are reserved durably in blocks of this many. */
 #define MAILDIR_RESERVE_BLOCK 1000
 
@@ -156,6 +165,9 @@ struct MaildirIndex {
 	 * appended to the file); records[0..in_file) are in the file. */
 	gboolean rewrite;
 	guint in_file;
+	/* MaildirExpunge of records removed since the last write, for the
+	 * expunge log. */
+	GArray *expunged;
 };
 
 struct RavenMailbox {
@@ -309,6 +321,17 @@ void maildir_index_touch(MaildirIndex *index, MaildirRecord *record);
 void maildir_index_remove(MaildirIndex *index, MaildirRecord *record);
 void maildir_index_compact(MaildirIndex *index);
 guint32 maildir_uidvalidity_next(const char *root);
+
+/* ---- maildir-expunged.c: the expunge log, for QRESYNC */
+/* Append the index's pending expunges to the folder's log (bounded;
+ * caller holds the folder lock).  Never fails: a log that cannot be
+ * written is removed, which only makes later answers less exact. */
+void maildir_expunged_flush(MaildirFolder *folder);
+/* RavenStorage.expunged_since. */
+gboolean maildir_expunged_since(RavenMailbox *mailbox,
+                                guint64 modseq,
+                                GArray *uids,
+                                GError **error);
 
 /* ---- maildir-sync.c: the index against new/ and cur/ */
 

@@ -1,5 +1,5 @@
 /* fuzz-imap-parser.c: fuzz the imap plugin's command, set, FETCH attribute,
- * mailbox name and pattern parsers.
+ * extension parameter, mailbox name and pattern parsers.
  * SPDX-License-Identifier: MIT
  *
  * With -DRAVEN_LIBFUZZER a libFuzzer target; otherwise main() runs a bounded
@@ -12,14 +12,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The extension parameters a list may be. */
+static void
+walk_list(const ImapArg *a)
+{
+	ImapFetchMods mods;
+	g_auto(ImapSelectParams) p = { 0 };
+	guint64 n;
+	guint options;
+
+	imap_parse_fetch_mods(a, &mods);
+	imap_parse_store_mods(a, &n);
+	imap_parse_search_return(a, &options);
+	if (imap_parse_select_params(a, &p) && p.match_seqs != NULL) {
+		g_autoptr(GArray) seqs = imap_ranges_expand(p.match_seqs, 50);
+		g_autoptr(GArray) uids
+			= imap_ranges_expand(p.match_uids, seqs->len);
+	}
+}
+
+/* A set as the QRESYNC and ESEARCH code uses it. */
+static void
+walk_set(GArray *r)
+{
+	static const guint32 present[] = { 1, 5, 6, 9, 4000000000u };
+	g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(ImapRange));
+	g_autoptr(GString) text = g_string_new(NULL);
+
+	imap_seqset_contains(r, 7, 9);
+	imap_ranges_normalize(r, 9);
+	imap_ranges_subtract(r, 2, G_MAXUINT32 - 1, present,
+	                     G_N_ELEMENTS(present), gone);
+	imap_ranges_format(text, gone);
+	g_array_unref(imap_ranges_expand(r, 100));
+}
+
 static void
 walk(GPtrArray *args)
 {
 	for (guint i = 0; i < args->len; i++) {
 		ImapArg *a = args->pdata[i];
 		ImapFetchAtt att;
+		guint64 modseq;
 
 		if (a->type == IMAP_ARG_LIST) {
+			walk_list(a);
 			walk(a->list);
 			continue;
 		}
@@ -30,7 +67,8 @@ walk(GPtrArray *args)
 		g_autoptr(GArray) r
 			= g_array_new(FALSE, FALSE, sizeof(ImapRange));
 		if (imap_parse_seqset(a->str, r))
-			imap_seqset_contains(r, 7, 9);
+			walk_set(r);
+		imap_parse_modseq(a->str, &modseq);
 		g_free(imap_utf7_to_utf8(a->str));
 		if (strlen(a->str) < 64)
 			imap_list_match(a->str, "INBOX/Sent/2024");
@@ -71,6 +109,13 @@ static const char *const seeds[] = {
 	"a5 LIST (SUBSCRIBED) \"\" (* %) RETURN (STATUS (MESSAGES))",
 	"a6 SELECT &AOQ-pfel",
 	"a7 UID STORE 1:3 +FLAGS.SILENT (\\Deleted $Junk)",
+	"a8 SELECT INBOX (QRESYNC (67890007 90060115194045000 41:211,214:541 "
+	"(1:5,9 41,43:46)))",
+	"a9 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 12345 VANISHED)",
+	"b1 STORE 1:7 (UNCHANGEDSINCE 320162338) +FLAGS.SILENT (\\Deleted)",
+	"b2 UID SEARCH RETURN (MIN MAX COUNT ALL SAVE) MODSEQ "
+	"\"/flags/\\\\draft\" all 620162338",
+	"b3 EXAMINE x (CONDSTORE)",
 };
 
 static const char alphabet[] = "aZ09 ()[]{}<>\"\\*%:,.+-&\r\n\x01";

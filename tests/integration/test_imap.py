@@ -1,11 +1,13 @@
 # test_imap.py: the imap plugin against Python imaplib, raw sockets and curl:
 # STARTTLS and IMAPS logins, folders, append/fetch, search, flags,
-# copy/move, expunge, two sessions, IDLE after an SMTP delivery, mbsync
-# syncing both ways, mutt reading a message.
+# copy/move, expunge, two sessions, IDLE after an SMTP delivery,
+# CONDSTORE, ESEARCH, SEARCHRES, QRESYNC and UTF8=ACCEPT on raw sessions,
+# mbsync syncing both ways, mutt reading a message.
 # SPDX-License-Identifier: MIT
 
 import imaplib
 import os
+import re
 import shutil
 import smtplib
 import socket
@@ -377,6 +379,318 @@ def quota_of_the_user():
     typ, data = m.setquota('""', "(STORAGE 1)")
     assert typ == "NO", data
     m.logout()
+
+
+class Raw:
+    """A raw IMAP session over IMAPS, logged in: cmd() sends one command
+    and returns its untagged lines and its tagged line."""
+
+    def __init__(self):
+        need_plugins()
+        Server.get()
+        self.conn = ravenlib.Conn(Server.ports["imaps"], tls=True)
+        assert self.conn.read_line().startswith(b"* OK")
+        self.n = 0
+        self.cmd('LOGIN "%s" "%s"' % (USER, PASSWORD))
+
+    def cmd(self, text, expect=b"OK"):
+        self.n += 1
+        tag = b"r%d" % self.n
+        if isinstance(text, str):
+            text = text.encode()
+        self.conn.send(tag + b" " + text + b"\r\n")
+        lines = []
+        while True:
+            line = self.conn.read_line().rstrip(b"\r\n")
+            if line.startswith(tag + b" "):
+                assert expect is None or line.startswith(
+                    tag + b" " + expect), (text, line, lines)
+                return lines, line
+            lines.append(line)
+
+    def append(self, folder, subject):
+        msg = b"Subject: %s\r\n\r\nbody\r\n" % subject.encode()
+        self.cmd(b"APPEND %s {%d+}\r\n%s" % (folder.encode(), len(msg), msg))
+
+    def noop_until(self, predicate):
+        """NOOP until one answer's untagged lines satisfy `predicate`."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            lines, _ = self.cmd("NOOP")
+            if predicate(lines) or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    def close(self):
+        self.conn.close()
+
+
+def code(lines, name):
+    """The number of a response code such as [HIGHESTMODSEQ n]."""
+    for line in lines:
+        m = re.search(rb"\[" + name + rb" (\d+)\]", line)
+        if m:
+            return int(m.group(1))
+    raise AssertionError((name, lines))
+
+
+def fetches(lines):
+    """{sequence number: FETCH data} of untagged FETCH lines."""
+    out = {}
+    for line in lines:
+        m = re.match(rb"\* (\d+) FETCH \((.*)\)$", line)
+        if m:
+            out[int(m.group(1))] = m.group(2)
+    return out
+
+
+def modseq_of(data):
+    return int(re.search(rb"MODSEQ \((\d+)\)", data).group(1))
+
+
+def folder_with(raw, folder, n):
+    raw.cmd("CREATE " + folder)
+    for i in range(n):
+        raw.append(folder, "%s %d" % (folder, i + 1))
+
+
+@tap.test
+def condstore_other_session_sees_modseq():
+    a, b = Raw(), Raw()
+    folder_with(a, "Cond", 3)
+    lines, _ = a.cmd("CAPABILITY")
+    assert b" CONDSTORE" in lines[0] and b" QRESYNC" in lines[0], lines
+    lines, _ = a.cmd("ENABLE CONDSTORE")
+    assert lines == [b"* ENABLED CONDSTORE"], lines
+    lines, _ = a.cmd("SELECT Cond")
+    first = code(lines, rb"HIGHESTMODSEQ")
+    b.cmd("SELECT Cond")
+    b.cmd("STORE 2 +FLAGS (\\Flagged)")
+    lines = a.noop_until(lambda ls: fetches(ls))
+    seen = fetches(lines)
+    assert list(seen) == [2] and b"\\Flagged" in seen[2], lines
+    assert b"UID 2" in seen[2] and modseq_of(seen[2]) > first, seen
+    # CHANGEDSINCE: only what changed, with MODSEQ though not asked for.
+    lines, _ = a.cmd("FETCH 1:* (FLAGS) (CHANGEDSINCE %d)" % first)
+    assert list(fetches(lines)) == [2], lines
+    assert modseq_of(fetches(lines)[2]) > first, lines
+    lines, _ = a.cmd("UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d)"
+                     % modseq_of(seen[2]))
+    assert fetches(lines) == {}, lines
+    # Under CONDSTORE a FETCH of FLAGS carries MODSEQ too.
+    lines, _ = a.cmd("FETCH 1 (FLAGS)")
+    assert b"MODSEQ (" in fetches(lines)[1], lines
+    lines, _ = a.cmd("STATUS Cond (HIGHESTMODSEQ)")
+    assert b"HIGHESTMODSEQ %d" % modseq_of(seen[2]) in lines[0], lines
+    a.cmd("FETCH 1 (MODSEQ) (CHANGEDSINCE x)", expect=b"BAD")
+    a.close()
+    b.close()
+
+
+@tap.test
+def condstore_implicit_and_unchangedsince():
+    a, b = Raw(), Raw()
+    # SELECT (CONDSTORE) enables it without ENABLE.
+    lines, _ = a.cmd("SELECT Cond (CONDSTORE)")
+    highest = code(lines, rb"HIGHESTMODSEQ")
+    b.cmd("SELECT Cond")
+    b.cmd("STORE 1 +FLAGS (\\Seen)")
+    # Message 1 changed after `highest`: it fails, 2 and 3 are stored
+    # and told with MODSEQ even for .SILENT.
+    lines, tagged = a.cmd("STORE 1:3 (UNCHANGEDSINCE %d) +FLAGS.SILENT "
+                          "(\\Answered)" % highest)
+    assert b"OK [MODIFIED 1]" in tagged, tagged
+    told = fetches(lines)
+    assert 2 in told and 3 in told and b"FLAGS" not in told[2], lines
+    assert modseq_of(told[3]) > highest, lines
+    # b's change, if its notice arrived already, is told first.
+    assert 1 not in told or b"\\Seen" in told[1], lines
+    lines, _ = a.cmd("FETCH 1:3 (FLAGS)")
+    flags = fetches(lines)
+    assert b"\\Answered" not in flags[1] and b"\\Answered" in flags[3]
+    # UID STORE names UIDs; UNCHANGEDSINCE 0 always fails.
+    lines, tagged = a.cmd("UID STORE 2:3 (UNCHANGEDSINCE 0) +FLAGS "
+                          "(\\Draft)")
+    assert b"OK [MODIFIED 2:3]" in tagged and fetches(lines) == {}, tagged
+    now = modseq_of(flags[3])
+    lines, tagged = a.cmd("UID STORE 3 (UNCHANGEDSINCE %d) FLAGS "
+                          "(\\Draft)" % now)
+    assert b"MODIFIED" not in tagged, tagged
+    assert b"\\Draft" in fetches(lines)[3], lines
+    a.cmd("STORE 1 (UNCHANGEDSINCE) +FLAGS (\\Seen)", expect=b"BAD")
+    a.close()
+    b.close()
+
+
+@tap.test
+def search_modseq():
+    a = Raw()
+    lines, _ = a.cmd("SELECT Cond")
+    lines, _ = a.cmd("FETCH 1:3 (MODSEQ)")
+    modseqs = {n: modseq_of(d) for n, d in fetches(lines).items()}
+    low = min(modseqs.values())
+    lines, _ = a.cmd("SEARCH MODSEQ %d" % (low + 1))
+    want = [n for n in sorted(modseqs) if modseqs[n] >= low + 1]
+    assert lines == [b"* SEARCH %s (MODSEQ %d)"
+                     % (b" ".join(b"%d" % n for n in want),
+                        max(modseqs.values()))], lines
+    # The entry name and type are parsed, not matched.
+    lines, _ = a.cmd('UID SEARCH MODSEQ "/flags/\\\\draft" all 1')
+    assert lines[0].startswith(b"* SEARCH 1 2 3 (MODSEQ "), lines
+    lines, _ = a.cmd("SEARCH MODSEQ 9999999999")
+    assert lines == [b"* SEARCH"], lines
+    a.cmd('SEARCH MODSEQ "/flags/\\\\draft" mine 1', expect=b"BAD")
+    a.close()
+
+
+@tap.test
+def esearch_return_options():
+    a = Raw()
+    folder_with(a, "Esearch", 6)
+    a.cmd("SELECT Esearch")
+    a.cmd("STORE 1:3,5 +FLAGS (\\Flagged)")
+    lines, _ = a.cmd("SEARCH RETURN (MIN MAX COUNT ALL) FLAGGED")
+    tag = b"r%d" % a.n
+    assert lines == [b'* ESEARCH (TAG "%s") MIN 1 MAX 5 COUNT 4 ALL 1:3,5'
+                     % tag], lines
+    lines, _ = a.cmd("UID SEARCH RETURN () FLAGGED")
+    assert lines == [b'* ESEARCH (TAG "r%d") UID ALL 1:3,5' % a.n], lines
+    lines, _ = a.cmd("UID SEARCH RETURN (COUNT MIN) DELETED")
+    assert lines == [b'* ESEARCH (TAG "r%d") UID COUNT 0' % a.n], lines
+    lines, _ = a.cmd("SEARCH RETURN (MAX) CHARSET UTF-8 UNFLAGGED")
+    assert lines == [b'* ESEARCH (TAG "r%d") MAX 6' % a.n], lines
+    a.cmd("SEARCH RETURN (BOGUS) ALL", expect=b"BAD")
+    # SAVE alone answers nothing; "$" is the saved result.
+    lines, _ = a.cmd("SEARCH RETURN (SAVE) FLAGGED")
+    assert lines == [], lines
+    lines, _ = a.cmd("FETCH $ (UID)")
+    assert sorted(fetches(lines)) == [1, 2, 3, 5], lines
+    lines, _ = a.cmd("SEARCH RETURN (SAVE MIN) UNFLAGGED")
+    assert lines == [b'* ESEARCH (TAG "r%d") MIN 4' % a.n], lines
+    lines, _ = a.cmd("UID SEARCH UID $")
+    assert lines == [b"* SEARCH 4"], lines
+    # IMAP4rev2 answers plain SEARCH with ESEARCH.
+    a.cmd("ENABLE IMAP4rev2")
+    lines, _ = a.cmd("SEARCH FLAGGED")
+    assert lines == [b'* ESEARCH (TAG "r%d") ALL 1:3,5' % a.n], lines
+    a.close()
+    m = imaps()
+    assert b"ESEARCH" in ok(m.capability())[0]
+    m.logout()
+
+
+def qresync_session(folder):
+    raw = Raw()
+    lines, _ = raw.cmd("ENABLE QRESYNC")
+    assert lines == [b"* ENABLED QRESYNC"], lines
+    lines, _ = raw.cmd("SELECT " + folder)
+    return raw, code(lines, rb"UIDVALIDITY"), code(lines, rb"HIGHESTMODSEQ")
+
+
+@tap.test
+def qresync_select_after_expunge_elsewhere():
+    b = Raw()
+    folder_with(b, "Qres", 6)
+    a, uidvalidity, before = qresync_session("Qres")
+    b.cmd("SELECT Qres")
+    b.cmd("STORE 2,4 +FLAGS (\\Deleted)")
+    b.cmd("EXPUNGE")
+    b.cmd("UID STORE 5 +FLAGS (\\Seen)")  # number 3 now
+    # Selecting again closes the old one first, then resynchronises.
+    lines, tagged = a.cmd("SELECT Qres (QRESYNC (%d %d 1:6))"
+                          % (uidvalidity, before))
+    assert lines[0].startswith(b"* OK [CLOSED]"), lines
+    assert b"* VANISHED (EARLIER) 2,4" in lines, lines
+    changed = fetches(lines)
+    assert list(changed) == [3], lines
+    assert b"UID 5" in changed[3] and b"\\Seen" in changed[3], lines
+    assert b"MODSEQ" in changed[3], lines
+    vanished = lines.index(b"* VANISHED (EARLIER) 2,4")
+    assert vanished < [i for i, l in enumerate(lines)
+                       if b" FETCH " in l][0], lines
+    # Without known UIDs, with sequence matches, another UIDVALIDITY.
+    lines, _ = a.cmd("EXAMINE Qres (QRESYNC (%d %d))"
+                     % (uidvalidity, before))
+    assert b"* VANISHED (EARLIER) 2,4" in lines, lines
+    lines, _ = a.cmd("SELECT Qres (QRESYNC (%d %d 1:6 (1:6 1:6)))"
+                     % (uidvalidity, before))
+    assert b"* VANISHED (EARLIER) 2,4" in lines, lines
+    lines, _ = a.cmd("SELECT Qres (QRESYNC (%d %d))"
+                     % (uidvalidity + 1, before))
+    assert not [l for l in lines if b"VANISHED" in l or b"FETCH" in l]
+    # UID FETCH (CHANGEDSINCE n VANISHED): VANISHED comes first.
+    lines, _ = a.cmd("UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)"
+                     % before)
+    assert lines[0] == b"* VANISHED (EARLIER) 2,4", lines
+    assert list(fetches(lines)) == [3], lines
+    # Without the storage's expunge log every missing UID of the set
+    # counts, narrowed by the sequence-number/UID pairs that still match.
+    os.remove(Server.get().maildir(USER, ".Qres/raven-expunged"))
+    lines, _ = a.cmd("SELECT Qres (QRESYNC (%d %d 1:6))"
+                     % (uidvalidity, before))
+    assert b"* VANISHED (EARLIER) 2,4" in lines, lines
+    lines, _ = a.cmd("SELECT Qres (QRESYNC (%d %d 1:6 (1,3 1,5)))"
+                     % (uidvalidity, before))
+    assert not [l for l in lines if b"VANISHED" in l], lines
+    lines, _ = a.cmd("SELECT Qres (QRESYNC (%d %d 1:6 (1:2 1:2)))"
+                     % (uidvalidity, before))
+    assert b"* VANISHED (EARLIER) 2,4" in lines, lines
+    a.cmd("FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)" % before,
+          expect=b"BAD")
+    a.cmd("UID FETCH 1:* (FLAGS) (VANISHED)", expect=b"BAD")
+    # QRESYNC needs ENABLE QRESYNC.
+    b.cmd("SELECT Qres (QRESYNC (%d %d))" % (uidvalidity, before),
+          expect=b"BAD")
+    a.close()
+    b.close()
+
+
+@tap.test
+def qresync_vanished_instead_of_expunge():
+    a, _, _ = qresync_session("Qres")
+    b = Raw()
+    b.cmd("SELECT Qres")
+    b.cmd("UID STORE 6 +FLAGS (\\Deleted)")
+    b.cmd("EXPUNGE")
+    lines = a.noop_until(lambda ls: any(b"VANISHED" in l for l in ls))
+    assert b"* VANISHED 6" in lines, lines
+    assert not [l for l in lines if b"EXPUNGE" in l], lines
+    # Its own expunge too, with the new HIGHESTMODSEQ in the tagged OK.
+    a.cmd("UID STORE 1 +FLAGS.SILENT (\\Deleted)")
+    lines, tagged = a.cmd("EXPUNGE")
+    assert lines == [b"* VANISHED 1"], lines
+    assert code([tagged], rb"HIGHESTMODSEQ") > 0, tagged
+    # MOVE as well.
+    lines, _ = a.cmd("UID MOVE 3 INBOX")
+    assert b"* VANISHED 3" in lines, lines
+    a.close()
+    b.close()
+
+
+@tap.test
+def utf8_accept_names():
+    a = Raw()
+    lines, _ = a.cmd("ENABLE UTF8=ACCEPT")
+    assert lines == [b"* ENABLED UTF8=ACCEPT"], lines
+    name = "\u00c4pfel-utf8".encode()
+    a.cmd(b'CREATE "' + name + b'"')
+    a.cmd(b'SELECT "' + name + b'"')
+    lines, _ = a.cmd('LIST "" "*utf8"')
+    assert lines == [b'* LIST (\\HasNoChildren) "/" "' + name + b'"'], lines
+    # APPEND's UTF8 data item (a literal8).
+    msg = "Subject: \u00e4pfel\r\n\r\nutf8 body\r\n".encode()
+    append = b"APPEND \"%s\" UTF8 (~{%d+}\r\n%s)" % (name, len(msg), msg)
+    a.cmd(append)
+    lines, _ = a.cmd("FETCH 1 (BODY.PEEK[])")
+    assert msg.rstrip(b"\r\n") in b"\r\n".join(lines), lines
+    b = Raw()
+    lines, _ = b.cmd('LIST "" "*utf8"')
+    assert b'"&AMQ-pfel-utf8"' in lines[0], lines
+    b.cmd(append.replace(b'"' + name + b'"', b"&AMQ-pfel-utf8"),
+          expect=b"BAD")
+    a.cmd(b'DELETE "' + name + b'"')
+    a.close()
+    b.close()
 
 
 MBSYNCRC = """IMAPAccount raven
