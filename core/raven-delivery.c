@@ -49,6 +49,33 @@ job_free(Job *job)
 	g_free(job);
 }
 
+static Job *
+job_new(RavenDelivery *d, const char *queue_id)
+{
+	Job *job = g_new0(Job, 1);
+
+	job->delivery = d;
+	job->queue_id = g_strdup(queue_id);
+	job->reports = g_ptr_array_new_with_free_func(g_free);
+	return job;
+}
+
+/* Room for a result per recipient of `entry`, all RAVEN_OUTCOME_NONE. */
+static void
+job_add_recipients(Job *job, const RavenSpoolEntry *entry)
+{
+	guint n = entry->envelope.n_recipients;
+
+	job->sender = g_strdup(entry->envelope.sender);
+	job->addresses = g_new0(char *, n + 1);
+	for (guint i = 0; i < n; i++)
+		job->addresses[i] = g_strdup(entry->envelope.recipients[i].address);
+	job->results = g_array_sized_new(FALSE, TRUE,
+	                                 sizeof(RavenDeliveryResult), n);
+	g_array_set_clear_func(job->results, raven_delivery_result_clear);
+	g_array_set_size(job->results, n);
+}
+
 static gint64
 now_seconds(void)
 {
@@ -349,17 +376,11 @@ attempt(RavenDelivery *d, Job *job, const RavenSpoolEntry *entry)
 	g_mutex_lock(&d->policy_lock);
 	job->policy = d->policy;
 	g_mutex_unlock(&d->policy_lock);
-	job->sender = g_strdup(entry->envelope.sender);
-	job->addresses = g_new0(char *, n + 1);
-	job->results = g_array_sized_new(FALSE, TRUE,
-	                                 sizeof(RavenDeliveryResult), n);
-	g_array_set_clear_func(job->results, raven_delivery_result_clear);
-	g_array_set_size(job->results, n);
+	job_add_recipients(job, entry);
 	for (guint i = 0; i < n; i++) {
 		const char *address = entry->envelope.recipients[i].address;
 		GArray *group;
 
-		job->addresses[i] = g_strdup(address);
 		if (notes->settled[i])
 			continue;
 		if (is_local(d, address)) {
@@ -389,6 +410,19 @@ attempt(RavenDelivery *d, Job *job, const RavenSpoolEntry *entry)
 
 static gboolean job_finished(gpointer data);
 
+/* Not g_main_context_invoke: before the loop runs it would call
+ * job_finished right here, on this worker thread. */
+static void
+finish_on_loop(RavenDelivery *d, Job *job)
+{
+	GSource *idle = g_idle_source_new();
+
+	g_source_set_priority(idle, G_PRIORITY_DEFAULT);
+	g_source_set_callback(idle, job_finished, job, NULL);
+	g_source_attach(idle, d->context);
+	g_source_unref(idle);
+}
+
 static void
 job_run(gpointer data, gpointer pool_data)
 {
@@ -397,20 +431,52 @@ job_run(gpointer data, gpointer pool_data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RavenSpoolEntry) entry
 		= raven_spool_read(d->spool, job->queue_id, &error);
-	GSource *idle;
 
 	if (entry == NULL)
 		g_warning("delivery: cannot read %s: %s", job->queue_id,
 		          error->message);
 	else
 		attempt(d, job, entry);
-	/* Not g_main_context_invoke: before the loop runs it would call
-	 * job_finished right here, on this worker thread. */
-	idle = g_idle_source_new();
-	g_source_set_priority(idle, G_PRIORITY_DEFAULT);
-	g_source_set_callback(idle, job_finished, job, NULL);
-	g_source_attach(idle, d->context);
-	g_source_unref(idle);
+	finish_on_loop(d, job);
+}
+
+/* ---- straight into the mailboxes (the submitting worker thread) */
+
+gboolean
+raven_delivery_direct(const char *queue_id,
+                      const RavenSpoolEntry *entry,
+                      gpointer data)
+{
+	RavenDelivery *d = data;
+	guint n = entry->envelope.n_recipients;
+	Job *job;
+
+	/* Remote recipients, and delivery reports, are the queue's. */
+	for (guint i = 0; i < n; i++) {
+		const RavenRecipient *rcpt = &entry->envelope.recipients[i];
+
+		if (!is_local(d, rcpt->address)
+		    || (rcpt->notify & RAVEN_NOTIFY_SUCCESS))
+			return FALSE;
+	}
+	job = job_new(d, queue_id);
+	job_add_recipients(job, entry);
+	for (guint i = 0; i < n; i++) {
+		RavenDeliveryResult *res
+			= &g_array_index(job->results, RavenDeliveryResult, i);
+
+		raven_local_deliver(d->registry, d->users, entry, queue_id, i,
+		                    res);
+		/* The queue takes over: what was stored here, it finds
+		 * again by the delivery key instead of storing twice. */
+		if (res->outcome != RAVEN_OUTCOME_DELIVERED
+		    && res->outcome != RAVEN_OUTCOME_DISCARDED) {
+			job_free(job);
+			return FALSE;
+		}
+	}
+	finish_on_loop(d, job);
+	return TRUE;
 }
 
 /* ---- the outcome (main loop) */
@@ -692,10 +758,7 @@ raven_delivery_start(RavenDelivery *d, const char *queue_id)
 
 	if (d->stopping || g_hash_table_contains(d->pending, queue_id))
 		return;
-	job = g_new0(Job, 1);
-	job->delivery = d;
-	job->queue_id = g_strdup(queue_id);
-	job->reports = g_ptr_array_new_with_free_func(g_free);
+	job = job_new(d, queue_id);
 	g_hash_table_insert(d->pending, g_strdup(queue_id),
 	                    GUINT_TO_POINTER(0));
 	g_thread_pool_push(d->pool, job, NULL);

@@ -53,6 +53,15 @@ void raven_delivery_free(RavenDelivery *delivery);
 void raven_delivery_set_policy(RavenDelivery *delivery,
                                const RavenQueuePolicy *policy);
 
+/* A RavenSpoolDirect: deliver a message whose recipients are all local
+ * straight into their mailboxes before it is acknowledged, so it needs
+ * no spool file; FALSE (and the message is spooled) as soon as one
+ * recipient is not local, asks for a delivery report (NOTIFY=SUCCESS)
+ * or is not delivered at once. */
+gboolean raven_delivery_direct(const char *queue_id,
+                               const RavenSpoolEntry *entry,
+                               gpointer delivery);
+
 /* Deliver the spooled message `queue_id` now. */
 void raven_delivery_start(RavenDelivery *delivery, const char *queue_id);
 

@@ -279,6 +279,8 @@ open_spool(RavenServer *server, GError **error)
 		= raven_delivery_new(server->spool, server->registry,
 	                             server->users, server->events,
 	                             server->hostname, &policy);
+	raven_spool_set_direct(server->spool, raven_delivery_direct,
+	                       server->delivery);
 	left = raven_spool_recover(server->spool);
 	if (left->len > 0)
 		g_message("spool: delivering %u messages left by the last run",

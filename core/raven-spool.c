@@ -23,6 +23,8 @@ struct RavenSpool {
 	guint64 min_free;
 	RavenSpoolCommitted committed;
 	gpointer committed_data;
+	RavenSpoolDirect direct;
+	gpointer direct_data;
 
 	/* Group commit of the folder fsync (see sync_dir). */
 	GMutex lock;
@@ -40,6 +42,7 @@ typedef struct {
 	GBytes *message;  /* as received, for the check */
 	RavenSpoolDone done;
 	gpointer data;
+	gboolean delivered; /* directly: there is no spool file */
 } Submission;
 
 static gboolean
@@ -102,6 +105,13 @@ raven_spool_free(RavenSpool *spool)
 	g_free(spool->tmp_dir);
 	g_free(spool->notes_dir);
 	g_free(spool);
+}
+
+void
+raven_spool_set_direct(RavenSpool *spool, RavenSpoolDirect direct, gpointer data)
+{
+	spool->direct = direct;
+	spool->direct_data = data;
 }
 
 char *
@@ -222,6 +232,21 @@ submission_free(Submission *s)
 	g_free(s);
 }
 
+/* The entry as it would be read back, handed to the direct delivery. */
+static gboolean
+deliver_directly(Submission *s)
+{
+	g_autoptr(GBytes) file = g_bytes_new_static(s->file->data, s->file->len);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(RavenSpoolEntry) entry = raven_spool_format_read(file, &error);
+
+	if (entry == NULL) {
+		g_warning("spool: %s: %s", s->queue_id, error->message);
+		return FALSE;
+	}
+	return s->spool->direct(s->queue_id, entry, s->spool->direct_data);
+}
+
 static void
 submit_thread(GTask *task,
               gpointer source,
@@ -231,8 +256,16 @@ submit_thread(GTask *task,
 	Submission *s = task_data;
 	GError *error = NULL;
 
-	if (raven_message_check(s->message, &error)
-	    && enough_space(s->spool, s->file->len, &error)
+	if (!raven_message_check(s->message, &error)) {
+		g_task_return_error(task, error);
+		return;
+	}
+	if (s->spool->direct && deliver_directly(s)) {
+		s->delivered = TRUE;
+		g_task_return_boolean(task, TRUE);
+		return;
+	}
+	if (enough_space(s->spool, s->file->len, &error)
 	    && write_entry(s->spool, s->queue_id, s->file, &error)
 	    && sync_dir(s->spool, &error))
 		g_task_return_boolean(task, TRUE);
@@ -250,7 +283,7 @@ submit_done(GObject *source, GAsyncResult *result, gpointer data)
 	if (!ok && error->code == RAVEN_MESSAGE_ERROR_IO)
 		g_warning("spool: %s: %s", s->queue_id, error->message);
 	s->done(ok, s->queue_id, error, s->data);
-	if (ok && s->spool->committed)
+	if (ok && !s->delivered && s->spool->committed)
 		s->spool->committed(s->queue_id, s->spool->committed_data);
 	submission_free(s);
 }

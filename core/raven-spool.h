@@ -21,6 +21,13 @@ typedef struct RavenSpool RavenSpool;
 /* Told on the main loop of each newly committed message. */
 typedef void (*RavenSpoolCommitted)(const char *queue_id, gpointer data);
 
+/* Offered each checked message before it is written, on the submitting
+ * worker thread: TRUE when it delivered the message to every recipient
+ * already, durably, so no spool file is needed. */
+typedef gboolean (*RavenSpoolDirect)(const char *queue_id,
+                                     const RavenSpoolEntry *entry,
+                                     gpointer data);
+
 /* Open (make) the spool under `dir`; refuse messages while less than
  * `min_free` bytes are free on its disk.  (transfer full) */
 RavenSpool *raven_spool_open(const char *dir,
@@ -29,6 +36,10 @@ RavenSpool *raven_spool_open(const char *dir,
                              gpointer committed_data,
                              GError **error);
 void raven_spool_free(RavenSpool *spool);
+/* Set before the first submission. */
+void raven_spool_set_direct(RavenSpool *spool,
+                            RavenSpoolDirect direct,
+                            gpointer data);
 
 /* Check `message`, put `received` (a complete header field, nullable) in
  * front of it and commit it with `envelope` under `queue_id`; `done` then

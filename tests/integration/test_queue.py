@@ -251,6 +251,26 @@ def local_quota_failure_bounces():
 
 
 @tap.test
+def local_mail_needs_no_spool_file():
+    daemon = MAIN.get()
+    with smtplib.SMTP(HOST, MAIN.port("mx"), timeout=ravenlib.TIMEOUT) as s:
+        s.ehlo()
+        s.mail(ALICE)
+        s.rcpt(ALICE)
+        code, text = s.data(b"From: alice@example.test\r\n"
+                            b"Subject: direct\r\n\r\nstored first\r\n")
+    assert code == 250, (code, text)
+    queue_id = text.decode().split()[-1]
+    # Stored before the 250, and never written to the spool.
+    assert [p for p in daemon.messages(ALICE)
+            if b"stored first" in open(p, "rb").read()]
+    assert not os.path.exists(os.path.join(daemon.data_dir, "spool",
+                                           queue_id))
+    assert ravenlib.wait_for(
+        lambda: "%s: delivered to %s" % (queue_id, ALICE) in daemon.log())
+
+
+@tap.test
 def no_report_on_a_report():
     daemon = MAIN.get()
     big = "y" * 70 + "\r\n"
