@@ -57,7 +57,7 @@ raven_queue_notes_parse(const char *text, guint n_recipients)
 
 	notes->n_recipients = n_recipients;
 	notes->settled = g_new0(gboolean, MAX(n_recipients, 1));
-	notes->reasons = g_new0(char *, n_recipients + 1);
+	notes->reasons = g_new0(char *, MAX(n_recipients, 1));
 	while ((end = strchr(line, '\n')) != NULL) {
 		g_autofree char *one = g_strndup(line, end - line);
 
@@ -73,7 +73,10 @@ raven_queue_notes_free(RavenQueueNotes *notes)
 	if (notes == NULL)
 		return;
 	g_free(notes->settled);
-	g_strfreev(notes->reasons);
+	/* Not g_strfreev: the array has NULL holes. */
+	for (guint i = 0; i < notes->n_recipients; i++)
+		g_free(notes->reasons[i]);
+	g_free(notes->reasons);
 	g_free(notes);
 }
 

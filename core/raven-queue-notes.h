@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 typedef struct {
 	guint n_recipients;
 	gboolean *settled; /* per recipient */
-	char **reasons;    /* per recipient: the last deferral, nullable */
+	char **reasons;    /* per recipient: the last deferral, or NULL */
 	guint attempts;
 	gint64 next_try; /* 0: none planned */
 	gboolean warned;
