@@ -2,8 +2,9 @@
  * SPDX-License-Identifier: MIT
  *
  * Parsed messages are cached per UID of the selected mailbox (up to 16 MiB
- * of them), so FETCH 1:* with ENVELOPE then BODYSTRUCTURE parses each
- * message once.
+ * of them), so FETCH 1:* with BODY[HEADER] then BODY[TEXT] reads each
+ * message once; ENVELOPE and BODYSTRUCTURE come from the cache all
+ * sessions share (imap-summary.c).
  */
 #define G_LOG_DOMAIN "imap"
 
@@ -123,11 +124,24 @@ fetch_att(ImapSession *s,
 	static const char *const names[]
 		= { "RFC822", "RFC822.HEADER", "RFC822.TEXT" };
 	ImapMime *m = NULL;
+	const char *summary = NULL;
 	g_autoptr(GBytes) b = NULL;
 
-	if (a->kind >= IMAP_FETCH_RFC822 && a->kind <= IMAP_FETCH_SECTION
-	    && (m = imap_session_mime(s, info->uid, error)) == NULL)
+	if (a->kind == IMAP_FETCH_ENVELOPE || a->kind == IMAP_FETCH_BODY
+	    || a->kind == IMAP_FETCH_BODYSTRUCTURE) {
+		summary = imap_summary(
+			s, info->uid,
+			a->kind == IMAP_FETCH_ENVELOPE ? IMAP_SUMMARY_ENVELOPE
+			: a->kind == IMAP_FETCH_BODY   ? IMAP_SUMMARY_BODY
+			                               : IMAP_SUMMARY_BODYSTRUCTURE,
+			error);
+		if (summary == NULL)
+			return FALSE;
+	} else if (a->kind >= IMAP_FETCH_RFC822
+	           && a->kind <= IMAP_FETCH_SECTION
+	           && (m = imap_session_mime(s, info->uid, error)) == NULL) {
 		return FALSE;
+	}
 	switch (a->kind) {
 	case IMAP_FETCH_FLAGS:
 		g_string_append(out, "FLAGS ");
@@ -161,15 +175,14 @@ fetch_att(ImapSession *s,
 		append_literal(out, b, NULL);
 		break;
 	case IMAP_FETCH_ENVELOPE:
-		g_string_append_printf(out, "ENVELOPE %s",
-		                       imap_mime_envelope(m));
+		g_string_append_printf(out, "ENVELOPE %s", summary);
 		break;
 	case IMAP_FETCH_BODYSTRUCTURE:
 	case IMAP_FETCH_BODY:
 		g_string_append_printf(
 			out, "%s %s",
 			a->kind == IMAP_FETCH_BODY ? "BODY" : "BODYSTRUCTURE",
-			imap_mime_bodystructure(m, a->kind != IMAP_FETCH_BODY));
+			summary);
 		break;
 	case IMAP_FETCH_SECTION:
 		b = imap_mime_section(m, a);

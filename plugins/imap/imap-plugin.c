@@ -51,6 +51,7 @@ imap_init(RavenPlugin *plugin,
 static void
 imap_shutdown(RavenPlugin *plugin)
 {
+	imap_summary_clear();
 	g_mime_shutdown();
 }
 

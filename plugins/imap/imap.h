@@ -213,6 +213,20 @@ imap_parse_flags(const ImapArg *arg, guint *flags, GPtrArray *keywords);
 /* imap-search.c */
 void imap_proceed_search(ImapSession *s, ImapCmd *c);
 
+/* imap-summary.c: ENVELOPE, BODYSTRUCTURE and BODY of message `uid` of
+ * the selected mailbox, from the cache all sessions share (valid until
+ * the next call); NULL with `error` when the message is gone. */
+typedef enum {
+	IMAP_SUMMARY_ENVELOPE,
+	IMAP_SUMMARY_BODYSTRUCTURE,
+	IMAP_SUMMARY_BODY,
+	IMAP_SUMMARY_COUNT
+} ImapSummaryKind;
+const char *
+imap_summary(ImapSession *s, guint32 uid, ImapSummaryKind kind, GError **error);
+/* At shutdown. */
+void imap_summary_clear(void);
+
 /* imap-mime.c: ENVELOPE, BODYSTRUCTURE and sections */
 ImapMime *imap_mime_new(GBytes *message);
 void imap_mime_free(gpointer mime);
