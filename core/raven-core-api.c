@@ -197,6 +197,12 @@ spool_submit(const RavenEnvelope *envelope,
 	                   done, data);
 }
 
+static char *
+message_date(void)
+{
+	return raven_message_date(NULL);
+}
+
 static gboolean
 user_over_quota(const char *user)
 {
@@ -267,6 +273,7 @@ static const RavenCore core_api = {
 	.user_over_quota = user_over_quota,
 	.user_quota = user_quota,
 	.register_transport = register_transport,
+	.message_date = message_date,
 };
 
 const RavenCore *

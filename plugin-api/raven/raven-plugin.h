@@ -732,6 +732,9 @@ struct RavenCore {
 	                               const RavenTransport *transport,
 	                               gpointer data,
 	                               GError **error);
+	/* Now as an RFC 5322 date-time, in English whatever the locale, for
+	 * Date: fields (transfer full).  Any thread. */
+	char *(*message_date)(void);
 };
 
 /* ------------------------------------------------------------------------

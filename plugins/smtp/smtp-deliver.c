@@ -208,27 +208,6 @@ has_field(const guint8 *data, gsize len, const char *name)
 	return values[0] != NULL;
 }
 
-/* RFC 5322 3.3 date-time in English, whatever the locale. */
-static char *
-date_time_now(void)
-{
-	static const char *const days[]
-		= { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-	static const char *const months[]
-		= { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	g_autoptr(GDateTime) now = g_date_time_new_now_local();
-	g_autofree char *zone = g_date_time_format(now, "%z");
-
-	return g_strdup_printf(
-		"%s, %d %s %d %02d:%02d:%02d %s",
-		days[g_date_time_get_day_of_week(now) - 1],
-		g_date_time_get_day_of_month(now),
-		months[g_date_time_get_month(now) - 1],
-		g_date_time_get_year(now), g_date_time_get_hour(now),
-		g_date_time_get_minute(now), g_date_time_get_second(now), zone);
-}
-
 /* RFC 6409 8.2, 8.3: Date: and Message-ID: when the client left them out,
  * at the end of the header. */
 static void
@@ -238,7 +217,7 @@ add_missing_fields(SmtpSession *s, GByteArray *body)
 	gsize at = smtp_header_end(body->data, body->len);
 
 	if (!has_field(body->data, body->len, "Date")) {
-		g_autofree char *date = date_time_now();
+		g_autofree char *date = s->core->message_date();
 
 		g_string_append_printf(fields, "Date: %s\r\n", date);
 	}

@@ -411,7 +411,16 @@ class Tap:
         self.tests.append(function)
         return function
 
-    def run(self):
+    def run(self, stop=()):
+        """Run the tests, then stop what `stop` lists (anything with a
+        stop() method: LazyDaemons, peers) whatever happened."""
+        try:
+            self._run()
+        finally:
+            for thing in stop:
+                thing.stop()
+
+    def _run(self):
         print("1..%d" % len(self.tests), flush=True)
         failed = 0
         for number, function in enumerate(self.tests, 1):

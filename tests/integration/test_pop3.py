@@ -622,8 +622,4 @@ def drain_on_shutdown():
 
 
 if __name__ == "__main__":
-    try:
-        tap.run()
-    finally:
-        for server in SERVERS:
-            server.stop()
+    tap.run(stop=SERVERS)

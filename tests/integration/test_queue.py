@@ -31,7 +31,15 @@ def flaky_rcpt(address, n):
     return "451 4.3.0 try again later" if n == 1 else "250 2.1.5 ok"
 
 
-PEERS = {}
+class Peers(dict):
+    """The scripted peers by domain, stopped together at the end."""
+
+    def stop(self):
+        for p in self.values():
+            p.stop()
+
+
+PEERS = Peers()
 
 
 def make_main(ports):
@@ -332,9 +340,5 @@ def queue_survives_kill_9():
         later.stop()
 
 
-try:
-    tap.run()
-finally:
-    MAIN.stop()
-    for p in PEERS.values():
-        p.stop()
+if __name__ == "__main__":
+    tap.run(stop=[MAIN, PEERS])

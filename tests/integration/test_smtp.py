@@ -723,8 +723,4 @@ def busy_and_drain():
 
 
 if __name__ == "__main__":
-    try:
-        tap.run()
-    finally:
-        for server in SERVERS:
-            server.stop()
+    tap.run(stop=SERVERS)

@@ -527,8 +527,4 @@ def starttls_forgets_login():
 
 
 if __name__ == "__main__":
-    try:
-        tap.run()
-    finally:
-        for server in SERVERS:
-            server.stop()
+    tap.run(stop=SERVERS)
