@@ -64,6 +64,12 @@ fake_publish(const RavenEvent *event)
 	g_mutex_unlock(&events_lock);
 }
 
+static char *
+fake_message_date(void)
+{
+	return g_strdup("Thu, 26 Nov 2026 09:00:00 +0000");
+}
+
 const RavenCore fake_core = {
 	.size = sizeof(RavenCore),
 	.abi_major = RAVEN_ABI_MAJOR,
@@ -72,6 +78,7 @@ const RavenCore fake_core = {
 	.data_dir = fake_data_dir,
 	.hostname = fake_hostname,
 	.user_quota = fake_user_quota,
+	.message_date = fake_message_date,
 };
 
 /* ---- fixture and helpers */
@@ -329,5 +336,6 @@ main(int argc, char **argv)
 	test_maildir_add_messages();
 	test_maildir_add_folders();
 	test_maildir_add_durable();
+	test_maildir_add_sync();
 	return g_test_run();
 }

@@ -63,5 +63,6 @@ Recorded *event_at(guint i);
 void test_maildir_add_messages(void);
 void test_maildir_add_folders(void);
 void test_maildir_add_durable(void);
+void test_maildir_add_sync(void);
 
 #endif /* TEST_MAILDIR_H */

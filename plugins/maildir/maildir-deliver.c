@@ -115,11 +115,18 @@ maildir_commit_record(MaildirFolder *folder,
                       GError **error)
 {
 	MaildirRecord *record = maildir_index_add(folder->index, name, in_new);
+	struct stat st;
 
 	if (record == NULL) {
 		g_set_error(error, RAVEN_STORAGE_ERROR, RAVEN_STORAGE_ERROR_IO,
 		            "%s is in folder '%s' twice", name, folder->name);
 		return NULL;
+	}
+	/* Linking keeps the mtime: the index line carries it, so listings
+	 * need not stat the file. */
+	if (stat(tmp_path, &st) == 0) {
+		record->mtime = st.st_mtim.tv_sec;
+		record->size = (guint64)st.st_size;
 	}
 	if (maildir_index_write(folder, error)
 	    && maildir_commit_file(folder, tmp_path, name, in_new, error))

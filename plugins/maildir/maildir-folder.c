@@ -224,6 +224,7 @@ maildir_delete_folder(const char *user,
 		gone = maildir_folder_get_for(owner, folder, NULL);
 		maildir_folder_notify(gone);
 		maildir_folder_unref(gone);
+		maildir_cache_forget(owner->store, owner->root);
 	}
 	maildir_user_unref(owner);
 	return ok;

@@ -5,10 +5,14 @@
  *
  *   1 V<uidvalidity> N<uidnext> M<highestmodseq> U<uidmark> S<modseqmark>
  *     B<boot id>
- *   <uid> <modseq> :<file name in new/ or cur/>
+ *   <uid> <modseq> [T<mtime> S<size>] :<file name in new/ or cur/>
  *   ...
  *
- * (the header on one line), one line per message in UID order.  New
+ * (the header on one line), one line per message in UID order.  T and S,
+ * the file's mtime (INTERNALDATE, in seconds) and size, spare a listing a
+ * stat() per file; lines without them (older versions, files another tool
+ * dropped in) get them from the file when next listed.  Other fields
+ * before " :" are skipped, for later versions.  New
  * messages are appended, and raise the header's UIDNEXT and HIGHESTMODSEQ;
  * any other change rewrites the file whole (temporary file, rename).  The
  * name keeps the flags it had when last seen, so a flag change made by
@@ -112,12 +116,47 @@ index_insert(MaildirIndex *index, MaildirRecord *record)
 	return TRUE;
 }
 
+/* The optional " T<mtime> S<size>" after a record's modseq, and any later
+ * "X<value>" field; a pointer to the " :" before the name, or NULL.  Both
+ * T and S, or neither, count. */
+static const char *
+parse_fields(const char *p, gint64 *mtime, guint64 *size)
+{
+	gint64 t = -1;
+	gint64 s = -1;
+
+	while (*p == ' ' && p[1] != ':') {
+		const char *value = p + 2;
+		char *end;
+		guint64 n;
+
+		if (!g_ascii_isupper(p[1]))
+			return NULL;
+		n = g_ascii_strtoull(value, &end, 10);
+		if (p[1] == 'T' && end != value && n <= G_MAXINT64)
+			t = (gint64)n;
+		else if (p[1] == 'S' && end != value && n <= G_MAXINT64)
+			s = (gint64)n;
+		p = value + strcspn(value, " ");
+	}
+	if (strncmp(p, " :", 2) != 0)
+		return NULL;
+	if (t >= 0 && s >= 0) {
+		*mtime = t;
+		*size = (guint64)s;
+	}
+	return p;
+}
+
 static gboolean
 parse_record(MaildirIndex *index, const char *line)
 {
 	char *end;
 	guint64 uid = g_ascii_strtoull(line, &end, 10);
 	guint64 modseq;
+	gint64 mtime = -1;
+	guint64 size = 0;
+	MaildirRecord *record;
 	const char *name;
 
 	if (end == line || *end != ' ' || uid == 0 || uid >= G_MAXUINT32)
@@ -131,15 +170,20 @@ parse_record(MaildirIndex *index, const char *line)
 	}
 	line = end + 1;
 	modseq = g_ascii_strtoull(line, &end, 10);
-	if (end == line || strncmp(end, " :", 2) != 0)
+	if (end == line)
 		return FALSE;
-	name = end + 2;
+	name = parse_fields(end, &mtime, &size);
+	if (name == NULL)
+		return FALSE;
+	name += 2;
 	if (*name == '\0' || *name == '.' || strchr(name, '/') != NULL)
 		return FALSE;
+	record = record_new((guint32)uid, modseq, name, FALSE);
+	record->mtime = mtime;
+	record->size = size;
 	/* Records appended since the header was written raise its
 	 * numbers. */
-	if (index_insert(index,
-	                 record_new((guint32)uid, modseq, name, FALSE))) {
+	if (index_insert(index, record)) {
 		index->uidnext = MAX(index->uidnext, (guint32)uid + 1);
 		index->highest_modseq = MAX(index->highest_modseq, modseq);
 	}
@@ -235,6 +279,7 @@ maildir_index_refresh(MaildirFolder *folder, gboolean *reread, GError **error)
 		index_start(folder);
 		return TRUE;
 	}
+	g_atomic_int_inc(&folder->user->store->index_reads);
 	if (!g_file_get_contents(path, &data, NULL, &file_error)) {
 		g_set_error(error, RAVEN_STORAGE_ERROR, RAVEN_STORAGE_ERROR_IO,
 		            "cannot read the index of folder '%s': %s",
@@ -259,10 +304,16 @@ append_records(GString *out, MaildirIndex *index, guint from)
 	for (guint i = from; i < index->records->len; i++) {
 		MaildirRecord *record = g_ptr_array_index(index->records, i);
 
-		if (!record->gone)
-			g_string_append_printf(
-				out, "%u %" G_GUINT64_FORMAT " :%s\n",
-				record->uid, record->modseq, record->name);
+		if (record->gone)
+			continue;
+		g_string_append_printf(out, "%u %" G_GUINT64_FORMAT,
+		                       record->uid, record->modseq);
+		if (record->mtime >= 0)
+			g_string_append_printf(out,
+			                       " T%" G_GINT64_FORMAT
+			                       " S%" G_GUINT64_FORMAT,
+			                       record->mtime, record->size);
+		g_string_append_printf(out, " :%s\n", record->name);
 	}
 }
 
@@ -409,6 +460,7 @@ maildir_index_rename(MaildirIndex *index,
 {
 	gsize base_len = maildir_name_base_len(name);
 
+	/* The same base is the same file, whose mtime a rename keeps. */
 	if (base_len != record->base_len
 	    || strncmp(name, record->name, base_len) != 0) {
 		char *old = g_strndup(record->name, record->base_len);
@@ -417,12 +469,12 @@ maildir_index_rename(MaildirIndex *index,
 		g_hash_table_insert(index->by_base, g_strndup(name, base_len),
 		                    record);
 		g_free(old);
+		record->mtime = -1;
 	}
 	g_free(record->name);
 	record->name = g_strdup(name);
 	record->base_len = base_len;
 	record->in_new = in_new;
-	record->mtime = -1;
 	maildir_name_parse_info(name, &record->upper, &record->lower);
 	index_changed(index);
 }

@@ -123,14 +123,16 @@ message_info_new(MaildirFolder *folder, const MaildirRecord *record)
 	info->flags = maildir_flags_from_letters(record->upper);
 	info->keywords = maildir_keywords_names(folder, record->lower);
 	info->modseq = record->modseq;
-	info->internal_date = record->mtime;
+	/* Date 0: the file went away since the last scan. */
+	info->internal_date = MAX(record->mtime, 0);
 	info->message_size = record->size;
 	return info;
 }
 
-/* Every record's mtime and size; FALSE when a file went away. */
+/* Every record's mtime and size, from the index or else the file; FALSE
+ * when a file went away.  *learnt: some came from files. */
 static gboolean
-stat_all(MaildirFolder *folder)
+stat_all(MaildirFolder *folder, gboolean *learnt)
 {
 	gboolean all = TRUE;
 
@@ -138,12 +140,38 @@ stat_all(MaildirFolder *folder)
 		MaildirRecord *record
 			= g_ptr_array_index(folder->index->records, i);
 
-		if (!maildir_record_stat(folder, record)) {
-			record->mtime = 0;
+		if (record->mtime >= 0)
+			continue;
+		if (maildir_record_stat(folder, record))
+			*learnt = TRUE;
+		else
 			all = FALSE;
-		}
 	}
 	return all;
+}
+
+/* Fill in the records' mtimes and sizes, and keep what was learnt in the
+ * index file, so the next listing (after a restart too) needs no stat. */
+static gboolean
+stat_records(MaildirFolder *folder, GError **error)
+{
+	gboolean learnt = FALSE;
+
+	/* A file renamed by another tool since the last scan: rescan.
+	 * What is still missing then shows with date 0. */
+	if (!stat_all(folder, &learnt)) {
+		if (!maildir_sync(folder, MAILDIR_SYNC_FORCE, error))
+			return FALSE;
+		stat_all(folder, &learnt);
+	}
+	if (!learnt)
+		return TRUE;
+	folder->index->dirty = TRUE;
+	folder->index->rewrite = TRUE;
+	/* Only a cache: a listing does not fail for it. */
+	if (!maildir_index_write(folder, NULL))
+		g_debug("cannot keep the dates of folder '%s'", folder->name);
+	return TRUE;
 }
 
 GPtrArray *
@@ -155,14 +183,9 @@ maildir_list_messages(RavenMailbox *mailbox, GError **error)
 
 	if (!maildir_folder_lock_synced(folder, MAILDIR_SYNC_DIRS, error))
 		return NULL;
-	/* A file renamed by another tool since the last scan: rescan.
-	 * What is still missing then shows with date 0. */
-	if (!stat_all(folder)) {
-		if (!maildir_sync(folder, MAILDIR_SYNC_FORCE, error)) {
-			maildir_folder_unlock(folder);
-			return NULL;
-		}
-		stat_all(folder);
+	if (!stat_records(folder, error)) {
+		maildir_folder_unlock(folder);
+		return NULL;
 	}
 	index = folder->index;
 	out = g_ptr_array_new_full(index->records->len,
@@ -275,9 +298,15 @@ rename_record(MaildirFolder *folder,
 		record->name, record->base_len, upper, lower);
 	g_autofree char *from = maildir_record_path(folder, record);
 	g_autofree char *to = g_build_filename(folder->path, "cur", name, NULL);
+	MaildirOwnChange change;
 
+	maildir_own_change_begin(folder,
+	                         MAILDIR_DIR_CUR
+	                                 | (record->in_new ? MAILDIR_DIR_NEW : 0),
+	                         &change);
 	if (rename(from, to) < 0)
 		return errno;
+	maildir_own_change_end(folder, &change);
 	maildir_index_rename(folder->index, record, name, FALSE);
 	maildir_index_touch(folder->index, record);
 	return 0;

@@ -285,34 +285,12 @@ warning_due(MaildirUser *user, guint64 used, guint64 limit, gboolean grew)
 	return TRUE;
 }
 
-static char *
-rfc5322_date(void)
-{
-	static const char *const days[]
-		= { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-	static const char *const months[]
-		= { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-		    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	g_autoptr(GDateTime) now = g_date_time_new_now_local();
-	gint64 offset = g_date_time_get_utc_offset(now) / G_TIME_SPAN_MINUTE;
-
-	return g_strdup_printf(
-		"%s, %d %s %d %02d:%02d:%02d %c%02d%02d",
-		days[g_date_time_get_day_of_week(now) - 1],
-		g_date_time_get_day_of_month(now),
-		months[g_date_time_get_month(now) - 1],
-		g_date_time_get_year(now), g_date_time_get_hour(now),
-		g_date_time_get_minute(now), g_date_time_get_second(now),
-		offset < 0 ? '-' : '+', (int)(ABS(offset) / 60),
-		(int)(ABS(offset) % 60));
-}
-
 static GBytes *
 warning_message(MaildirUser *user, guint64 used, guint64 limit)
 {
 	const RavenCore *core = user->store->core;
 	const char *host = core->hostname ? core->hostname() : NULL;
-	g_autofree char *date = rfc5322_date();
+	g_autofree char *date = core->message_date();
 	g_autofree char *used_text = size_text(used);
 	g_autofree char *limit_text = size_text(limit);
 	char *text;

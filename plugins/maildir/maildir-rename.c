@@ -217,6 +217,9 @@ maildir_rename_folder(const char *user,
 	g_mutex_lock(&owner->lock);
 	ok = rename_locked(owner, from_name, to_name, error);
 	g_mutex_unlock(&owner->lock);
+	/* Folders moved: nothing kept for their old paths is of use. */
+	if (ok)
+		maildir_cache_forget(owner->store, owner->root);
 	maildir_user_unref(owner);
 	return ok;
 }

@@ -39,6 +39,7 @@ maildir_store_free(MaildirStore *store)
 		          g_hash_table_size(store->folders));
 	g_hash_table_unref(store->users);
 	g_hash_table_unref(store->folders);
+	maildir_cache_clear(store);
 	g_mutex_clear(&store->lock);
 	g_free(store);
 }
@@ -126,6 +127,7 @@ maildir_folder_get_for(MaildirUser *user, const char *name, GError **error)
 		g_mutex_init(&folder->watch_lock);
 		maildir_dir_sync_init(&folder->dir_sync[0]);
 		maildir_dir_sync_init(&folder->dir_sync[1]);
+		maildir_cache_adopt(store, folder);
 		g_hash_table_insert(store->folders, folder->path, folder);
 	}
 	folder->refs++;
@@ -157,8 +159,12 @@ maildir_folder_unref(MaildirFolder *folder)
 
 	g_mutex_lock(&store->lock);
 	last = --folder->refs == 0;
-	if (last)
+	if (last) {
 		g_hash_table_remove(store->folders, folder->path);
+		/* In the same hold of the lock, so a folder made for this
+		 * path next finds the index. */
+		maildir_cache_keep(store, folder);
+	}
 	g_mutex_unlock(&store->lock);
 	if (!last)
 		return;

@@ -9,6 +9,22 @@
  * need only the index (MAILDIR_SYNC_INDEX): new files of other tools get
  * UIDs at the next listing, and a file renamed meanwhile is looked for
  * again with a forced scan.
+ *
+ * Raven's own renames (STORE) change cur/ (and new/) too, and would make
+ * every session's next open scan again.  So around them the mtimes are
+ * checked and taken again (maildir_own_change_begin/end): when a directory
+ * still had the mtime the index knows just before the rename, the index
+ * matched it, and the rename is in the index, so the new mtime is taken as
+ * known.  Mtimes alone cannot prove that nothing else happened meanwhile:
+ * another tool's change between that check and the rename, or in the same
+ * timestamp tick after it (up to a second on coarse filesystems), leaves
+ * the mtime Raven saw.  Such a mtime is therefore trusted for one second
+ * only, counted from the first change or scan it may hide something since
+ * (a string of renames does not push it on), after which the next listing
+ * scans once: a change another tool makes in that instant shows up to a
+ * second late, never later, and is never lost.  Only the directories that
+ * kept their mtime up to the rename are taken; any other change makes the
+ * next listing scan, as before.
  */
 #include "config.h"
 
@@ -20,6 +36,9 @@
 #include <sys/stat.h>
 
 #define SURE_AFTER_NS G_GINT64_CONSTANT(1000000000)
+#define SURE_AFTER_US G_USEC_PER_SEC
+
+static const char *const dir_names[2] = { "new", "cur" };
 
 typedef struct {
 	char *name;
@@ -156,12 +175,33 @@ scan(MaildirFolder *folder, GError **error)
 	g_autoptr(GHashTable) found = g_hash_table_new_full(
 		g_str_hash, g_str_equal, g_free, found_free);
 
+	g_atomic_int_inc(&folder->user->store->dir_scans);
 	if (!scan_dir(folder, "new", found, error)
 	    || !scan_dir(folder, "cur", found, error))
 		return FALSE;
 	reconcile_records(folder->index, found);
 	add_new_files(folder->index, found);
 	return TRUE;
+}
+
+/* Whether the index still knows a directory whose mtime is `mtime`. */
+static gboolean
+stamp_trusted(const MaildirDirStamp *stamp, gint64 mtime, gint64 now)
+{
+	if (mtime != stamp->mtime)
+		return FALSE;
+	if (stamp->unsure_since == 0)
+		return TRUE;
+	/* Raven's own change: for a while (see the top of the file). */
+	return stamp->own && now - stamp->unsure_since < SURE_AFTER_US;
+}
+
+static void
+stamp_scanned(MaildirDirStamp *stamp, gint64 mtime, gint64 now)
+{
+	stamp->mtime = mtime;
+	stamp->own = FALSE;
+	stamp->unsure_since = now * 1000 - mtime > SURE_AFTER_NS ? 0 : now;
 }
 
 /* Scan new/ and cur/ when `mode` asks or they changed since the last scan
@@ -175,22 +215,56 @@ sync_dirs(MaildirFolder *folder,
 	MaildirIndex *index = folder->index;
 	gint64 new_mtime;
 	gint64 cur_mtime;
-	gint64 now;
+	gint64 now = g_get_real_time();
 
 	/* Before the scan: a change during it shows next time. */
 	if (!dir_mtime(folder, "new", &new_mtime, error)
 	    || !dir_mtime(folder, "cur", &cur_mtime, error))
 		return FALSE;
-	if (mode != MAILDIR_SYNC_FORCE && !reread && index->scan_sure
-	    && new_mtime == index->new_mtime && cur_mtime == index->cur_mtime)
+	if (mode != MAILDIR_SYNC_FORCE && !reread
+	    && stamp_trusted(&index->dirs[0], new_mtime, now)
+	    && stamp_trusted(&index->dirs[1], cur_mtime, now))
 		return TRUE;
-	now = g_get_real_time() * 1000;
 	if (!scan(folder, error))
 		return FALSE;
-	index->new_mtime = new_mtime;
-	index->cur_mtime = cur_mtime;
-	index->scan_sure = now - MAX(new_mtime, cur_mtime) > SURE_AFTER_NS;
+	stamp_scanned(&index->dirs[0], new_mtime, now);
+	stamp_scanned(&index->dirs[1], cur_mtime, now);
 	return TRUE;
+}
+
+void
+maildir_own_change_begin(MaildirFolder *folder,
+                         guint dirs,
+                         MaildirOwnChange *change)
+{
+	change->dirs = 0;
+	change->since = g_get_real_time();
+	for (guint i = 0; i < 2; i++) {
+		gint64 mtime;
+
+		if ((dirs & (1u << i))
+		    && dir_mtime(folder, dir_names[i], &mtime, NULL)
+		    && mtime == folder->index->dirs[i].mtime)
+			change->dirs |= 1u << i;
+	}
+}
+
+void
+maildir_own_change_end(MaildirFolder *folder, const MaildirOwnChange *change)
+{
+	for (guint i = 0; i < 2; i++) {
+		MaildirDirStamp *stamp = &folder->index->dirs[i];
+		gint64 mtime;
+
+		if (!(change->dirs & (1u << i))
+		    || !dir_mtime(folder, dir_names[i], &mtime, NULL))
+			continue;
+		/* The deadline of what the old mtime may hide stays. */
+		if (stamp->unsure_since == 0)
+			stamp->unsure_since = change->since;
+		stamp->mtime = mtime;
+		stamp->own = TRUE;
+	}
 }
 
 gboolean
@@ -229,6 +303,7 @@ maildir_record_stat(MaildirFolder *folder, MaildirRecord *record)
 
 	if (record->mtime >= 0)
 		return TRUE;
+	g_atomic_int_inc(&folder->user->store->file_stats);
 	path = maildir_record_path(folder, record);
 	if (stat(path, &st) < 0)
 		return FALSE;

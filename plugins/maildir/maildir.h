@@ -45,6 +45,16 @@ typedef struct {
 	goffset size;
 } MaildirFileId;
 
+/* What the index knows of new/ or cur/ (maildir-sync.c). */
+typedef struct {
+	gint64 mtime; /* ns, as last scanned or changed by Raven */
+	/* Real time (us) since when a change made in the same timestamp
+	 * tick as `mtime` may have gone unseen; 0: none, `mtime` was old. */
+	gint64 unsure_since;
+	/* `mtime` is from Raven's own change (trusted for a while). */
+	gboolean own;
+} MaildirDirStamp;
+
 /* How much of the disk a sync looks at (maildir-sync.c). */
 typedef enum {
 	/* The index file only (and a scan when there is none yet): enough
@@ -66,6 +76,13 @@ struct MaildirStore {
 	GHashTable *users;   /* name -> MaildirUser, while referenced */
 	GHashTable *folders; /* path -> MaildirFolder, while referenced */
 	gint dir_fsyncs;     /* shared directory fsyncs made (atomic) */
+	gint file_stats;     /* stats of message files (atomic) */
+	gint dir_scans;      /* reads of new/ and cur/ (atomic) */
+	gint index_reads;    /* index files read and parsed (atomic) */
+	/* Indexes of folders nobody holds, kept to spare the next open
+	 * reading them again (maildir-cache.c); under lock. */
+	GHashTable *cached; /* path -> MaildirCached */
+	GQueue cached_order; /* paths, most recently kept first */
 	gsize expunged_max;  /* bytes of a folder's expunge log, about */
 	/* For tests: called before each shared directory fsync. */
 	void (*before_dir_fsync)(gpointer data);
@@ -129,7 +146,7 @@ struct MaildirRecord {
 	gboolean in_new;
 	guint32 upper;
 	guint32 lower;
-	gint64 mtime; /* -1 until the file was looked at */
+	gint64 mtime; /* -1 until known (from the index or the file) */
 	guint64 size;
 	gboolean gone; /* removed, awaiting maildir_index_compact() */
 };
@@ -157,9 +174,7 @@ struct MaildirIndex {
 	GPtrArray *records;  /* MaildirRecord *, UID order */
 	GHashTable *by_base; /* base name -> MaildirRecord * */
 	MaildirFileId file;  /* the index file as last read or written */
-	gint64 new_mtime;    /* new/ and cur/ as last scanned, ns */
-	gint64 cur_mtime;
-	gboolean scan_sure; /* their mtimes were old enough to trust */
+	MaildirDirStamp dirs[2]; /* new/ and cur/ (maildir-sync.c) */
 	gboolean dirty;     /* differs from the file */
 	/* Differs other than by records added at the end (else those are
 	 * appended to the file); records[0..in_file) are in the file. */
@@ -256,6 +271,20 @@ gboolean maildir_replace_file(const char *path,
  * another boot may have lost its last writes. */
 const char *maildir_boot_id(void);
 
+/* ---- maildir-cache.c: indexes kept while their folders are closed */
+/* Keep the index and keywords of `folder`, which nobody holds any more
+ * (taking them); drops the least recently kept beyond the limit.  Caller
+ * holds store->lock. */
+void maildir_cache_keep(MaildirStore *store, MaildirFolder *folder);
+/* Give a new `folder` the index and keywords kept for its path, if any;
+ * maildir_sync() checks them against the disk as usual.  Caller holds
+ * store->lock. */
+void maildir_cache_adopt(MaildirStore *store, MaildirFolder *folder);
+/* Drop what is kept for the folders under `root` (a user whose folders
+ * were deleted or renamed).  Takes store->lock. */
+void maildir_cache_forget(MaildirStore *store, const char *root);
+void maildir_cache_clear(MaildirStore *store);
+
 /* ---- maildir-path.c: names and layout */
 gboolean maildir_user_root(const char *data_dir,
                            const char *user,
@@ -342,6 +371,20 @@ maildir_sync(MaildirFolder *folder, MaildirSyncMode mode, GError **error);
 char *maildir_record_path(MaildirFolder *folder, const MaildirRecord *record);
 /* Fill in mtime and size; FALSE when the file is gone. */
 gboolean maildir_record_stat(MaildirFolder *folder, MaildirRecord *record);
+/* Around a change Raven makes itself to new/ and cur/ (`dirs`: 1 new/,
+ * 2 cur/), folder locked: begin before it, end after it succeeded, so the
+ * next listing need not scan what only Raven changed. */
+typedef struct {
+	guint dirs;   /* those the index matched before the change */
+	gint64 since; /* real time (us) of that check */
+} MaildirOwnChange;
+#define MAILDIR_DIR_NEW 1u
+#define MAILDIR_DIR_CUR 2u
+void maildir_own_change_begin(MaildirFolder *folder,
+                              guint dirs,
+                              MaildirOwnChange *change);
+void maildir_own_change_end(MaildirFolder *folder,
+                            const MaildirOwnChange *change);
 
 /* ---- maildir-keywords.c: keyword letters */
 gboolean maildir_keywords_refresh(MaildirFolder *folder, GError **error);
