@@ -140,7 +140,7 @@ proceed_enable(ImapSession *s, ImapCmd *c)
 	const char *name;
 
 	for (guint i = 0; i < c->args->len; i++) {
-		if (!imap_arg_astring(IMAP_ARG(c, i), &name) || name == NULL)
+		if (!imap_arg_astring(imap_cmd_arg(c, i), &name) || name == NULL)
 			continue;
 		for (guint k = 0; k < G_N_ELEMENTS(extensions); k++) {
 			ImapExtension ext = extensions[k].ext;
@@ -225,8 +225,8 @@ proceed_login(ImapSession *s, ImapCmd *c)
 {
 	const char *user, *password;
 
-	if (c->args->len != 2 || !imap_arg_astring(IMAP_ARG(c, 0), &user)
-	    || !imap_arg_astring(IMAP_ARG(c, 1), &password) || !user
+	if (c->args->len != 2 || !imap_arg_astring(imap_cmd_arg(c, 0), &user)
+	    || !imap_arg_astring(imap_cmd_arg(c, 1), &password) || !user
 	    || !password) {
 		imap_tagged(s, "BAD Usage: LOGIN user password");
 		return;
@@ -273,8 +273,8 @@ proceed_authenticate(ImapSession *s, ImapCmd *c)
 	const char *mech, *ir = NULL;
 
 	if (c->args->len < 1 || c->args->len > 2
-	    || !imap_arg_astring(IMAP_ARG(c, 0), &mech) || mech == NULL
-	    || (c->args->len == 2 && !imap_arg_astring(IMAP_ARG(c, 1), &ir))) {
+	    || !imap_arg_astring(imap_cmd_arg(c, 0), &mech) || mech == NULL
+	    || (c->args->len == 2 && !imap_arg_astring(imap_cmd_arg(c, 1), &ir))) {
 		imap_tagged(s, "BAD Usage: AUTHENTICATE mechanism [response]");
 		return;
 	}
@@ -341,7 +341,7 @@ find(const char *name)
 static gboolean
 unwrap_uid(ImapSession *s, ImapCmd *c, char **name)
 {
-	const ImapArg *sub = IMAP_ARG(c, 0);
+	const ImapArg *sub = imap_cmd_arg(c, 0);
 	static const char *const allowed[] = { "FETCH", "STORE", "SEARCH",
 		                               "COPY",  "MOVE",  "EXPUNGE",
 		                               NULL };

@@ -348,7 +348,7 @@ changed_since(ImapSession *s, GArray *idx, guint64 modseq)
 void
 imap_proceed_fetch(ImapSession *s, ImapCmd *c)
 {
-	const ImapArg *set = IMAP_ARG(c, 0);
+	const ImapArg *set = imap_cmd_arg(c, 0);
 	g_autoptr(GArray) idx = NULL;
 	g_autoptr(GArray) atts = NULL;
 	g_autoptr(GArray) marked = NULL;
@@ -358,9 +358,9 @@ imap_proceed_fetch(ImapSession *s, ImapCmd *c)
 
 	if (c->args->len < 2 || c->args->len > 3 || set->type != IMAP_ARG_ATOM
 	    || (idx = imap_view_set(s, set->str, s->uid)) == NULL
-	    || (atts = parse_atts(IMAP_ARG(c, 1))) == NULL
+	    || (atts = parse_atts(imap_cmd_arg(c, 1))) == NULL
 	    || (c->args->len == 3
-	        && !imap_parse_fetch_mods(IMAP_ARG(c, 2), &mods))) {
+	        && !imap_parse_fetch_mods(imap_cmd_arg(c, 2), &mods))) {
 		imap_tagged(s, "BAD Usage: FETCH set attributes [(modifiers)]");
 		return;
 	}

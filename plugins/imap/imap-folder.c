@@ -52,9 +52,11 @@ one_mailbox(ImapSession *s, ImapCmd *c, guint n_args)
 		imap_tagged(s, "BAD Wrong number of arguments");
 		return NULL;
 	}
-	return imap_mailbox_arg(s, IMAP_ARG(c, 0));
+	return imap_mailbox_arg(s, imap_cmd_arg(c, 0));
 }
 
+/* Takes `ok` and `error` after the storage call: as arguments of one
+ * call, C would not say which is evaluated first. */
 static void
 answer(ImapSession *s, gboolean ok, GError *error, const char *name)
 {
@@ -69,6 +71,7 @@ imap_proceed_create(ImapSession *s, ImapCmd *c)
 {
 	g_autofree char *name = one_mailbox(s, c, 1);
 	g_autoptr(GError) error = NULL;
+	gboolean ok;
 	gsize n;
 
 	if (name == NULL)
@@ -76,10 +79,8 @@ imap_proceed_create(ImapSession *s, ImapCmd *c)
 	n = strlen(name);
 	if (n > 0 && name[n - 1] == '/')
 		name[n - 1] = '\0'; /* RFC 9051 6.3.4: trailing separator */
-	answer(s,
-	       s->storage->create_folder(s->user, name, s->storage_data,
-	                                 &error),
-	       error, "CREATE");
+	ok = s->storage->create_folder(s->user, name, s->storage_data, &error);
+	answer(s, ok, error, "CREATE");
 }
 
 void
@@ -87,15 +88,14 @@ imap_proceed_delete(ImapSession *s, ImapCmd *c)
 {
 	g_autofree char *name = one_mailbox(s, c, 1);
 	g_autoptr(GError) error = NULL;
+	gboolean ok;
 
 	if (name == NULL)
 		return;
 	if (s->view.name && strcmp(s->view.name, name) == 0)
 		imap_view_close(s);
-	answer(s,
-	       s->storage->delete_folder(s->user, name, s->storage_data,
-	                                 &error),
-	       error, "DELETE");
+	ok = s->storage->delete_folder(s->user, name, s->storage_data, &error);
+	answer(s, ok, error, "DELETE");
 }
 
 void
@@ -104,13 +104,13 @@ imap_proceed_rename(ImapSession *s, ImapCmd *c)
 	g_autofree char *from = one_mailbox(s, c, 2);
 	g_autofree char *to = NULL;
 	g_autoptr(GError) error = NULL;
+	gboolean ok;
 
-	if (from == NULL || (to = imap_mailbox_arg(s, IMAP_ARG(c, 1))) == NULL)
+	if (from == NULL || (to = imap_mailbox_arg(s, imap_cmd_arg(c, 1))) == NULL)
 		return;
-	answer(s,
-	       s->storage->rename_folder(s->user, from, to, s->storage_data,
-	                                 &error),
-	       error, "RENAME");
+	ok = s->storage->rename_folder(s->user, from, to, s->storage_data,
+	                               &error);
+	answer(s, ok, error, "RENAME");
 }
 
 static void
@@ -118,6 +118,7 @@ subscribe(ImapSession *s, ImapCmd *c, gboolean on)
 {
 	g_autofree char *name = one_mailbox(s, c, 1);
 	g_autoptr(GError) error = NULL;
+	gboolean ok;
 
 	if (name == NULL)
 		return;
@@ -125,10 +126,9 @@ subscribe(ImapSession *s, ImapCmd *c, gboolean on)
 		imap_tagged(s, "NO [CANNOT] Subscriptions not supported");
 		return;
 	}
-	answer(s,
-	       s->storage->set_subscribed(s->user, name, on, s->storage_data,
-	                                  &error),
-	       error, on ? "SUBSCRIBE" : "UNSUBSCRIBE");
+	ok = s->storage->set_subscribed(s->user, name, on, s->storage_data,
+	                                &error);
+	answer(s, ok, error, on ? "SUBSCRIBE" : "UNSUBSCRIBE");
 }
 
 void
@@ -233,14 +233,14 @@ void
 imap_proceed_status(ImapSession *s, ImapCmd *c)
 {
 	g_autofree char *name = NULL;
-	const ImapArg *items = IMAP_ARG(c, 1);
+	const ImapArg *items = imap_cmd_arg(c, 1);
 	g_autoptr(GError) error = NULL;
 
 	if (c->args->len != 2 || items->type != IMAP_ARG_LIST) {
 		imap_tagged(s, "BAD Usage: STATUS mailbox (items)");
 		return;
 	}
-	if ((name = imap_mailbox_arg(s, IMAP_ARG(c, 0))) == NULL)
+	if ((name = imap_mailbox_arg(s, imap_cmd_arg(c, 0))) == NULL)
 		return;
 	if (!status_line(s, name, items, &error)) {
 		if (error->domain == G_IO_ERROR)
@@ -301,6 +301,18 @@ list_one(ImapSession *s, const ListArgs *a, const RavenFolderInfo *f)
 		status_line(s, f->name, a->ret_status, NULL);
 }
 
+/* Options that need no action here: REMOTE (no remote mailboxes),
+ * RECURSIVEMATCH (only with SUBSCRIBED, where it changes nothing for
+ * us) and CHILDREN (always returned). */
+static gboolean
+known_option(const char *option, gboolean ret)
+{
+	return ret ? g_ascii_strcasecmp(option, "CHILDREN") == 0
+	           : g_ascii_strcasecmp(option, "REMOTE") == 0
+	                     || g_ascii_strcasecmp(option, "RECURSIVEMATCH")
+	                                == 0;
+}
+
 static gboolean
 list_options(const ImapArg *opts, ListArgs *a, gboolean ret)
 {
@@ -321,6 +333,8 @@ list_options(const ImapArg *opts, ListArgs *a, gboolean ret)
 		         && next && next->type == IMAP_ARG_LIST) {
 			a->ret_status = next;
 			i++;
+		} else if (!known_option(o->str, ret)) {
+			return FALSE; /* RFC 5258 3: BAD for what we do not know */
 		}
 	}
 	return TRUE;
@@ -333,11 +347,13 @@ list_args(ImapCmd *c, ListArgs *a)
 	const char *ref, *pat;
 	const ImapArg *p;
 
-	if (IMAP_ARG(c, 0) && IMAP_ARG(c, 0)->type == IMAP_ARG_LIST
-	    && !list_options(IMAP_ARG(c, i++), a, FALSE))
-		return FALSE;
-	if (!imap_arg_astring(IMAP_ARG(c, i), &ref) || ref == NULL
-	    || (p = IMAP_ARG(c, i + 1)) == NULL)
+	if (imap_cmd_arg(c, 0) && imap_cmd_arg(c, 0)->type == IMAP_ARG_LIST) {
+		if (!list_options(imap_cmd_arg(c, 0), a, FALSE))
+			return FALSE;
+		i = 1;
+	}
+	if (!imap_arg_astring(imap_cmd_arg(c, i), &ref) || ref == NULL
+	    || (p = imap_cmd_arg(c, i + 1)) == NULL)
 		return FALSE;
 	if (p->type == IMAP_ARG_LIST) {
 		for (guint j = 0; j < p->list->len; j++)
@@ -350,11 +366,11 @@ list_args(ImapCmd *c, ListArgs *a)
 	i += 2;
 	if (i == c->args->len)
 		return a->patterns->len > 0;
-	if (i + 2 != c->args->len || IMAP_ARG(c, i)->type != IMAP_ARG_ATOM
-	    || g_ascii_strcasecmp(IMAP_ARG(c, i)->str, "RETURN") != 0
-	    || IMAP_ARG(c, i + 1)->type != IMAP_ARG_LIST)
+	if (i + 2 != c->args->len || imap_cmd_arg(c, i)->type != IMAP_ARG_ATOM
+	    || g_ascii_strcasecmp(imap_cmd_arg(c, i)->str, "RETURN") != 0
+	    || imap_cmd_arg(c, i + 1)->type != IMAP_ARG_LIST)
 		return FALSE;
-	return list_options(IMAP_ARG(c, i + 1), a, TRUE);
+	return list_options(imap_cmd_arg(c, i + 1), a, TRUE);
 }
 
 static void

@@ -50,7 +50,7 @@ imap_proceed_getquotaroot(ImapSession *s, ImapCmd *c)
 		imap_tagged(s, "BAD Usage: GETQUOTAROOT mailbox");
 		return;
 	}
-	if ((name = imap_mailbox_arg(s, IMAP_ARG(c, 0))) == NULL)
+	if ((name = imap_mailbox_arg(s, imap_cmd_arg(c, 0))) == NULL)
 		return;
 	if (!user_quota(s, &used, &limit))
 		return;
@@ -68,7 +68,7 @@ imap_proceed_getquota(ImapSession *s, ImapCmd *c)
 	const char *root = NULL;
 	guint64 used, limit;
 
-	if (c->args->len != 1 || !imap_arg_astring(IMAP_ARG(c, 0), &root)) {
+	if (c->args->len != 1 || !imap_arg_astring(imap_cmd_arg(c, 0), &root)) {
 		imap_tagged(s, "BAD Usage: GETQUOTA root");
 		return;
 	}

@@ -305,17 +305,17 @@ typedef struct {
 static gboolean
 search_args(ImapSession *s, ImapCmd *c, Search *q)
 {
-	const ImapArg *a = IMAP_ARG(c, 0);
+	const ImapArg *a = imap_cmd_arg(c, 0);
 
 	if (a && a->type == IMAP_ARG_ATOM
 	    && g_ascii_strcasecmp(a->str, "RETURN") == 0) {
-		if (!imap_parse_search_return(IMAP_ARG(c, 1), &q->options)) {
+		if (!imap_parse_search_return(imap_cmd_arg(c, 1), &q->options)) {
 			imap_tagged(s, "BAD Unknown RETURN options");
 			return FALSE;
 		}
 		q->start = 2;
 	}
-	a = IMAP_ARG(c, q->start);
+	a = imap_cmd_arg(c, q->start);
 	if (a && a->type == IMAP_ARG_ATOM
 	    && g_ascii_strcasecmp(a->str, "CHARSET") == 0)
 		q->start += 2;

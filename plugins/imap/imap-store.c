@@ -124,12 +124,12 @@ append_to(ImapSession *s,
 static const ImapArg *
 message_arg(ImapSession *s, ImapCmd *c, guint i)
 {
-	const ImapArg *a = IMAP_ARG(c, i);
+	const ImapArg *a = imap_cmd_arg(c, i);
 
 	if (s->utf8 && a && a->type == IMAP_ARG_ATOM
 	    && g_ascii_strcasecmp(a->str, "UTF8") == 0) {
 		i++;
-		a = IMAP_ARG(c, i);
+		a = imap_cmd_arg(c, i);
 		a = a && a->type == IMAP_ARG_LIST && a->list->len == 1
 		            ? a->list->pdata[0]
 		            : NULL;
@@ -150,20 +150,20 @@ imap_proceed_append(ImapSession *s, ImapCmd *c)
 	const ImapArg *a;
 
 	if (c->args->len < 2
-	    || (name = imap_mailbox_arg(s, IMAP_ARG(c, 0))) == NULL) {
+	    || (name = imap_mailbox_arg(s, imap_cmd_arg(c, 0))) == NULL) {
 		if (c->args->len < 2)
 			imap_tagged(s, "BAD Usage: APPEND mailbox [flags] "
 			               "[date] message");
 		return;
 	}
-	if ((a = IMAP_ARG(c, i)) && a->type == IMAP_ARG_LIST) {
+	if ((a = imap_cmd_arg(c, i)) && a->type == IMAP_ARG_LIST) {
 		if (!imap_parse_flags(a, &flags, keywords)) {
 			imap_tagged(s, "BAD Bad flags");
 			return;
 		}
 		i++;
 	}
-	if ((a = IMAP_ARG(c, i)) && a->type == IMAP_ARG_STRING && !a->literal) {
+	if ((a = imap_cmd_arg(c, i)) && a->type == IMAP_ARG_STRING && !a->literal) {
 		if (!parse_date(a->str, &date)) {
 			imap_tagged(s, "BAD Bad date-time");
 			return;
@@ -198,24 +198,24 @@ typedef struct {
 static gboolean
 store_args(ImapSession *s, ImapCmd *c, StoreArgs *a, GArray **idx)
 {
-	const ImapArg *set = IMAP_ARG(c, 0), *item;
+	const ImapArg *set = imap_cmd_arg(c, 0), *item;
 	guint n = 1;
 	const char *w;
 
 	if (c->args->len == 4) {
 		a->conditional = TRUE;
-		if (!imap_parse_store_mods(IMAP_ARG(c, 1),
+		if (!imap_parse_store_mods(imap_cmd_arg(c, 1),
 		                           &a->unchangedsince)) {
 			imap_tagged(s, "BAD Unknown STORE modifier");
 			return FALSE;
 		}
 		n = 2;
 	}
-	item = IMAP_ARG(c, n);
+	item = imap_cmd_arg(c, n);
 	if ((c->args->len != 3 && c->args->len != 4)
 	    || set->type != IMAP_ARG_ATOM || item->type != IMAP_ARG_ATOM
 	    || (*idx = imap_view_set(s, set->str, s->uid)) == NULL
-	    || !imap_parse_flags(IMAP_ARG(c, n + 1), &a->flags, a->keywords)) {
+	    || !imap_parse_flags(imap_cmd_arg(c, n + 1), &a->flags, a->keywords)) {
 		imap_tagged(s, "BAD Usage: STORE set [(UNCHANGEDSINCE n)] "
 		               "[+-]FLAGS[.SILENT] flags");
 		return FALSE;
@@ -363,7 +363,7 @@ imap_proceed_store(ImapSession *s, ImapCmd *c)
 static void
 copy_or_move(ImapSession *s, ImapCmd *c, gboolean move)
 {
-	const ImapArg *set = IMAP_ARG(c, 0);
+	const ImapArg *set = imap_cmd_arg(c, 0);
 	g_autoptr(GArray) idx = NULL;
 	g_autofree char *dest = NULL;
 	g_autoptr(GError) error = NULL;
@@ -378,7 +378,7 @@ copy_or_move(ImapSession *s, ImapCmd *c, gboolean move)
 		imap_tagged(s, "BAD Usage: %s set mailbox", c->name);
 		return;
 	}
-	if ((dest = imap_mailbox_arg(s, IMAP_ARG(c, 1))) == NULL)
+	if ((dest = imap_mailbox_arg(s, imap_cmd_arg(c, 1))) == NULL)
 		return;
 	mb = s->storage->open(s->user, dest, s->storage_data, &error);
 	if (mb == NULL) {

@@ -224,9 +224,9 @@ select_args(ImapSession *s, ImapCmd *c, char **name, ImapSelectParams *p)
 		imap_tagged(s, "BAD Usage: %s mailbox [(parameters)]", c->name);
 		return FALSE;
 	}
-	if ((*name = imap_mailbox_arg(s, IMAP_ARG(c, 0))) == NULL)
+	if ((*name = imap_mailbox_arg(s, imap_cmd_arg(c, 0))) == NULL)
 		return FALSE;
-	if (c->args->len == 2 && !imap_parse_select_params(IMAP_ARG(c, 1), p)) {
+	if (c->args->len == 2 && !imap_parse_select_params(imap_cmd_arg(c, 1), p)) {
 		imap_tagged(s, "BAD Unknown or malformed %s parameters",
 		            c->name);
 		return FALSE;
@@ -318,7 +318,7 @@ imap_proceed_expunge(ImapSession *s, ImapCmd *c)
 	g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(guint32));
 	g_autoptr(GArray) uids = NULL;
 	g_autoptr(GError) error = NULL;
-	const ImapArg *set = IMAP_ARG(c, 0);
+	const ImapArg *set = imap_cmd_arg(c, 0);
 
 	if (s->uid) {
 		g_autoptr(GArray) idx = NULL;

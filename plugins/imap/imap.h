@@ -94,8 +94,12 @@ typedef struct {
 	GPtrArray *args; /* ImapArg * */
 } ImapCmd;
 
-#define IMAP_ARG(c, i)                                                         \
-	((i) < (c)->args->len ? (const ImapArg *)(c)->args->pdata[i] : NULL)
+/* Argument `i`, or NULL past the last (a function: `i` is read once). */
+static inline const ImapArg *
+imap_cmd_arg(const ImapCmd *c, guint i)
+{
+	return i < c->args->len ? (const ImapArg *)c->args->pdata[i] : NULL;
+}
 
 /* imap-session.c */
 gpointer imap_session_accept(RavenConn *conn, const char *role, gpointer data);

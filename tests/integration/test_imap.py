@@ -455,6 +455,24 @@ def folder_with(raw, folder, n):
 
 
 @tap.test
+def failing_folder_commands_and_list_options():
+    # Each of these once took the whole daemon down (found by imaptest).
+    raw = Raw()
+    raw.cmd("CREATE Twice")
+    raw.cmd("CREATE Twice", expect=b"NO")
+    raw.cmd("DELETE NoSuchFolder", expect=b"NO")
+    raw.cmd("RENAME NoSuchFolder Elsewhere", expect=b"NO")
+    raw.cmd('LIST (imaptest) "" ""', expect=b"BAD")
+    lines, _ = raw.cmd('LIST (SUBSCRIBED) "" "*"')
+    raw.cmd("SUBSCRIBE Twice")
+    lines, _ = raw.cmd('LIST (SUBSCRIBED) "" "*"')
+    assert any(b'"Twice"' in l or b" Twice" in l for l in lines), lines
+    raw.cmd("DELETE Twice")
+    raw.cmd("NOOP")  # still served
+    raw.close()
+
+
+@tap.test
 def condstore_other_session_sees_modseq():
     a, b = Raw(), Raw()
     folder_with(a, "Cond", 3)
