@@ -621,8 +621,9 @@ list_one(RavenDelivery *d, const char *queue_id, gboolean running,
 		g_autofree char *next = date_of(notes->next_try);
 
 		g_string_append_printf(out,
-		                       "  next attempt %s (after %u attempts)\n",
-		                       next, notes->attempts);
+		                       "  next attempt %s (after %u attempt%s)\n",
+		                       next, notes->attempts,
+		                       notes->attempts == 1 ? "" : "s");
 	}
 	for (guint i = 0; i < entry->envelope.n_recipients; i++) {
 		if (notes->settled[i])
