@@ -33,6 +33,10 @@ static const struct {
 	{ "t X ~{", FALSE, NULL, 0 },
 	{ "t SELECT INBOX (QRESYNC (1 2 1:5 (1:3 1,4,5)))", TRUE, "SELECT", 2 },
 	{ "t UID FETCH 1:* (FLAGS) (CHANGEDSINCE 3 VANISHED)", TRUE, "UID", 4 },
+	/* '[' is an ATOM-CHAR: an open one is no section (imaptest). */
+	{ "t SELECT !#$&'+,-.0123456789:;<=>?@^_`|[}", TRUE, "SELECT", 1 },
+	{ "t LIST \"\" a[b%", TRUE, "LIST", 2 },
+	{ "t FETCH 1 BODY[HEADER.FIELDS (A B)] FLAGS", TRUE, "FETCH", 3 },
 };
 
 static void
@@ -87,6 +91,12 @@ test_seqset(void)
 	g_assert_true(imap_parse_seqset("*:3", r));
 	g_assert_true(imap_seqset_contains(r, 4, 5));
 	g_assert_false(imap_parse_seqset("0", r));
+	/* The highest UID there can be, and no more: not '*'. */
+	g_array_set_size(r, 0);
+	g_assert_true(imap_parse_seqset("7:4294967295", r));
+	g_assert_true(imap_seqset_contains(r, 4294967295u, 5));
+	g_assert_false(imap_seqset_contains(r, 5, 5));
+	g_assert_false(imap_parse_seqset("4294967296", r));
 	g_assert_false(imap_parse_seqset("1,", r));
 	g_assert_false(imap_parse_seqset("1:2:3", r));
 	g_assert_false(imap_parse_seqset("", r));

@@ -384,6 +384,10 @@ imap_dispatch(ImapSession *s, ImapCmd *c)
 		return;
 	}
 	/* (SELECT and EXAMINE close the view: nothing to report.) */
+	if (s->state == IMAP_STATE_SELECTED
+	    && (strcmp(c->name, "NOOP") == 0 || strcmp(c->name, "CHECK") == 0
+	        || strcmp(c->name, "IDLE") == 0))
+		imap_view_poll(s);
 	if (s->state == IMAP_STATE_SELECTED && strcmp(c->name, "SELECT") != 0
 	    && strcmp(c->name, "EXAMINE") != 0)
 		imap_view_sync(s, expunges_allowed(s, c->name));

@@ -283,6 +283,8 @@ fetch_one(
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 
+	if (marked || has_att(atts, IMAP_FETCH_FLAGS))
+		imap_view_keywords(s, INFO(s, i));
 	g_string_printf(out, "* %u FETCH (", i + 1);
 	for (guint k = 0; k < atts->len; k++) {
 		const ImapFetchAtt *a = &g_array_index(atts, ImapFetchAtt, k);

@@ -30,7 +30,9 @@ imap_mailbox_arg(ImapSession *s, const ImapArg *arg)
 	}
 	utf8 = s->utf8 ? g_strdup(name) : imap_utf7_to_utf8(name);
 	if (utf8 == NULL) {
-		imap_tagged(s, "BAD Mailbox name is not modified UTF-7");
+		/* No such mailbox can exist (Dovecot answers NO too). */
+		imap_tagged(s, "NO [CANNOT] Mailbox name is not modified "
+		               "UTF-7");
 		return NULL;
 	}
 	if (g_ascii_strcasecmp(utf8, "INBOX") == 0)

@@ -59,13 +59,14 @@ body_start(const char *d, gsize start, gsize end)
 	return end;
 }
 
-/* An unfolded header field of [start, end) or NULL (transfer full). */
+/* The first unfolded header field `name` of [*from, end) or NULL
+ * (transfer full); *from moves past it. */
 static char *
-header_get(const char *d, gsize start, gsize end, const char *name)
+header_next(const char *d, gsize *from, gsize end, const char *name)
 {
 	gsize n = strlen(name);
 
-	for (gsize i = start; i < end;) {
+	for (gsize i = *from; i < end;) {
 		const char *lf = memchr(d + i, '\n', end - i);
 		gsize next = lf ? (gsize)(lf - d) + 1 : end;
 
@@ -85,12 +86,21 @@ header_get(const char *d, gsize start, gsize end, const char *name)
 				}
 				g_string_append_c(v, d[j]);
 			}
+			*from = j;
 			return g_strstrip(
 				g_string_free(g_steal_pointer(&v), FALSE));
 		}
 		i = next;
 	}
+	*from = end;
 	return NULL;
+}
+
+/* An unfolded header field of [start, end) or NULL (transfer full). */
+static char *
+header_get(const char *d, gsize start, gsize end, const char *name)
+{
+	return header_next(d, &start, end, name);
 }
 
 static Part *
@@ -202,45 +212,107 @@ imap_mime_header(ImapMime *m, const char *name)
 	return header_get(m->data, 0, m->root->body, name);
 }
 
+char **
+imap_mime_headers(ImapMime *m, const char *name)
+{
+	g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+	gsize from = 0;
+	char *v;
+
+	while ((v = header_next(m->data, &from, m->root->body, name)))
+		g_ptr_array_add(out, v);
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
 /* ---- ENVELOPE */
 
-static void
-append_addresses(GString *out, InternetAddressList *list)
+/* The source route of `addr` as `raw` writes it ("<@a,@b:addr>"), which
+ * GMime drops, or NULL (transfer full). */
+static char *
+route_of(const char *raw, const char *addr)
 {
-	gint n = list ? internet_address_list_length(list) : 0;
+	g_autofree char *tail = g_strdup_printf(":%s>", addr);
 
-	if (n == 0) {
+	for (const char *t = strstr(raw, tail); t; t = strstr(t + 1, tail)) {
+		const char *lt = t;
+
+		while (lt > raw && lt[-1] != '<' && lt[-1] != '>')
+			lt--;
+		if (lt > raw && lt[-1] == '<' && *lt == '@')
+			return g_strndup(lt, t - lt);
+	}
+	return NULL;
+}
+
+static void
+append_mailbox(GString *out, InternetAddress *a, const char *raw)
+{
+	const char *name = internet_address_get_name(a);
+	const char *addr = internet_address_mailbox_get_addr(
+		INTERNET_ADDRESS_MAILBOX(a));
+	const char *at = strrchr(addr, '@');
+	g_autofree char *local
+		= at ? g_strndup(addr, at - addr) : g_strdup(addr);
+	g_autofree char *route = route_of(raw, addr);
+
+	g_string_append_c(out, '(');
+	imap_append_nstring(out, name && *name ? name : NULL);
+	g_string_append_c(out, ' ');
+	imap_append_nstring(out, route);
+	g_string_append_c(out, ' ');
+	imap_append_nstring(out, local);
+	g_string_append_c(out, ' ');
+	imap_append_nstring(out, at ? at + 1 : NULL);
+	g_string_append_c(out, ')');
+}
+
+/* RFC 3501 7.4.2: a group is (NIL NIL "name" NIL), its members, then
+ * (NIL NIL NIL NIL). */
+static void
+append_list(GString *out, InternetAddressList *list, const char *raw)
+{
+	gint n = internet_address_list_length(list);
+
+	for (gint i = 0; i < n; i++) {
+		InternetAddress *a = internet_address_list_get_address(list, i);
+
+		if (!INTERNET_ADDRESS_IS_GROUP(a)) {
+			append_mailbox(out, a, raw);
+			continue;
+		}
+		g_string_append(out, "(NIL NIL ");
+		imap_append_nstring(out, internet_address_get_name(a));
+		g_string_append(out, " NIL)");
+		append_list(out,
+		            internet_address_group_get_members(
+				    INTERNET_ADDRESS_GROUP(a)),
+		            raw);
+		g_string_append(out, "(NIL NIL NIL NIL)");
+	}
+}
+
+static void
+append_addresses(GString *out, InternetAddressList *list, const char *raw)
+{
+	if (list == NULL || internet_address_list_length(list) == 0) {
 		g_string_append(out, "NIL");
 		return;
 	}
 	g_string_append_c(out, '(');
-	for (gint i = 0; i < n; i++) {
-		InternetAddress *a = internet_address_list_get_address(list, i);
-
-		if (INTERNET_ADDRESS_IS_GROUP(a)) {
-			g_string_append(out, "(NIL NIL ");
-			imap_append_nstring(out, internet_address_get_name(a));
-			g_string_append(out, " NIL)");
-			/* members are flattened; the group end marker follows
-			 */
-			g_string_append(out, "(NIL NIL NIL NIL)");
-			continue;
-		}
-		const char *addr = internet_address_mailbox_get_addr(
-			INTERNET_ADDRESS_MAILBOX(a));
-		const char *at = strrchr(addr, '@');
-		g_autofree char *local
-			= at ? g_strndup(addr, at - addr) : g_strdup(addr);
-
-		g_string_append_c(out, '(');
-		imap_append_nstring(out, internet_address_get_name(a));
-		g_string_append(out, " NIL ");
-		imap_append_nstring(out, local);
-		g_string_append_c(out, ' ');
-		imap_append_nstring(out, at ? at + 1 : NULL);
-		g_string_append_c(out, ')');
-	}
+	append_list(out, list, raw);
 	g_string_append_c(out, ')');
+}
+
+static InternetAddressList *
+parse_addresses(const char *v)
+{
+	InternetAddressList *list
+		= v ? internet_address_list_parse(NULL, v) : NULL;
+
+	if (list && internet_address_list_length(list) == 0)
+		g_clear_object(&list);
+	return list;
 }
 
 static void
@@ -261,12 +333,15 @@ envelope_of(ImapMime *m, Part *p, GString *out)
 	for (guint i = 0; i < G_N_ELEMENTS(addr_fields); i++) {
 		g_autofree char *v
 			= header_get(m->data, p->hdr, p->body, addr_fields[i]);
-		InternetAddressList *list;
+		InternetAddressList *list = parse_addresses(v);
 
-		if (v == NULL && (i == 1 || i == 2))
+		/* Sender and Reply-To default to From, also when empty. */
+		if (list == NULL && (i == 1 || i == 2)) {
+			g_free(v);
 			v = g_strdup(from);
-		list = v ? internet_address_list_parse(NULL, v) : NULL;
-		append_addresses(out, list);
+			list = parse_addresses(v);
+		}
+		append_addresses(out, list, v);
 		g_clear_object(&list);
 		g_string_append_c(out, ' ');
 	}
@@ -437,25 +512,31 @@ imap_mime_bodystructure(ImapMime *m, gboolean ext)
 
 /* ---- sections */
 
+/* Part numbers per RFC 3501 6.4.5: a message's parts are its multipart
+ * children, or its body as part 1; the parts of a message/rfc822 part are
+ * those of the message it encloses. */
 static Part *
 find_part(ImapMime *m, const ImapFetchAtt *att)
 {
-	Part *p = m->root;
+	Part *msg = m->root, *p = NULL;
 
 	for (guint i = 0; i < att->n_part; i++) {
 		guint n = att->part[i];
 
-		if (p->message && p->message->children)
-			p = p->message;
-		if (p->children && p->children->len > 0) {
-			if (n > p->children->len)
+		if (msg == NULL)
+			return NULL;
+		if (msg->children && msg->children->len > 0) {
+			if (n > msg->children->len)
 				return NULL;
-			p = p->children->pdata[n - 1];
-		} else if (n != 1) {
+			p = msg->children->pdata[n - 1];
+		} else if (n == 1) {
+			p = msg;
+		} else {
 			return NULL;
 		}
+		msg = p->message ? p->message : p->children ? p : NULL;
 	}
-	return p;
+	return p ? p : m->root;
 }
 
 static gboolean

@@ -57,6 +57,8 @@ imap_tell_flags(ImapSession *s,
 {
 	g_autoptr(GString) out = g_string_new(NULL);
 
+	if (flags)
+		imap_view_keywords(s, info);
 	g_string_printf(out, "%u FETCH (UID %u", seq, info->uid);
 	if (flags) {
 		g_string_append(out, " FLAGS ");

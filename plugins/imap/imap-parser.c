@@ -96,7 +96,8 @@ fail(Cursor *c, const char *problem)
 }
 
 /* An atom; '[' ... ']' inside it may hold spaces and parentheses, as in
- * BODY[HEADER.FIELDS (FROM)]<0.10>. */
+ * BODY[HEADER.FIELDS (FROM)]<0.10>.  A '[' left open is an ordinary atom
+ * character (RFC 3501 ATOM-CHAR), as in a mailbox name. */
 static ImapArg *
 parse_atom(Cursor *c)
 {
@@ -113,11 +114,12 @@ parse_atom(Cursor *c)
 		else if (depth == 0 && !atom_char(ch))
 			break;
 		else if (depth > 0 && (ch == '\r' || ch == '\n' || ch == 0))
-			return fail(c, "Bad character in section");
+			break;
 		c->p++;
 	}
 	if (depth > 0)
-		return fail(c, "Unbalanced [ ]");
+		for (c->p = start; c->p < c->end && atom_char(*c->p); c->p++)
+			;
 	if (c->p == start)
 		return fail(c, "Expected an atom");
 	if (c->p - start == 3 && g_ascii_strncasecmp(start, "NIL", 3) == 0)
@@ -305,7 +307,7 @@ seq_number(const char **p, guint32 *out)
 		return FALSE;
 	while (g_ascii_isdigit(**p)) {
 		n = n * 10 + (guint)(**p - '0');
-		if (n >= G_MAXUINT32)
+		if (n > G_MAXUINT32)
 			return FALSE;
 		(*p)++;
 	}

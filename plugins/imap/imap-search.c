@@ -10,6 +10,7 @@
 
 #include "imap.h"
 
+#include <gmime/gmime.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,11 +33,11 @@ next_string(Eval *e)
 	const char *v = NULL;
 
 	if (e->pos >= e->args->len
-	    || !imap_arg_astring(e->args->pdata[e->pos++], &v) || v == NULL) {
+	    || !imap_arg_astring(e->args->pdata[e->pos++], &v)) {
 		e->problem = "Missing search argument";
 		return "";
 	}
-	return v;
+	return v ? v : "NIL"; /* an astring may be the atom NIL */
 }
 
 static ImapMime *
@@ -56,13 +57,33 @@ contains(const char *hay, gsize len, const char *needle)
 	return FALSE;
 }
 
+/* An address field also matches as GMime reads it: "Name <a@b>", without
+ * comments, routes or encoded words. */
 static gboolean
-header_has(Eval *e, const char *field, const char *needle)
+addresses_have(const char *v, const char *needle)
+{
+	InternetAddressList *list = internet_address_list_parse(NULL, v);
+	g_autofree char *text = NULL;
+
+	if (list == NULL)
+		return FALSE;
+	text = internet_address_list_to_string(list, NULL, FALSE);
+	g_object_unref(list);
+	return text && contains(text, strlen(text), needle);
+}
+
+/* Any of the message's fields `field` (there may be several). */
+static gboolean
+header_has(Eval *e, const char *field, const char *needle, gboolean address)
 {
 	ImapMime *m = mime(e);
-	g_autofree char *v = m ? imap_mime_header(m, field) : NULL;
+	g_auto(GStrv) v = m ? imap_mime_headers(m, field) : NULL;
 
-	return v && contains(v, strlen(v), needle);
+	for (guint i = 0; v && v[i]; i++)
+		if (contains(v[i], strlen(v[i]), needle)
+		    || (address && addresses_have(v[i], needle)))
+			return TRUE;
+	return FALSE;
 }
 
 static gboolean
@@ -82,7 +103,7 @@ text_has(Eval *e, const char *needle, gboolean body_only)
 	return contains(d ? d : "", len, needle);
 }
 
-/* dd-Mon-yyyy as the Unix day number (UTC). */
+/* dd-Mon-yyyy as the Unix day number (UTC); the month without case. */
 static gint64
 parse_day(Eval *e)
 {
@@ -90,14 +111,15 @@ parse_day(Eval *e)
 	const char *v = next_string(e);
 	char mon[4] = "";
 	int d, y;
-	const char *at;
+	guint m = 12;
 	g_autoptr(GDateTime) dt = NULL;
 
-	if (sscanf(v, "%d-%3s-%d", &d, mon, &y) != 3 || strlen(mon) != 3
-	    || (at = strstr(months, mon)) == NULL
-	    || (dt = g_date_time_new_utc(y, (gint)(at - months) / 3 + 1, d, 0,
-	                                 0, 0))
-	               == NULL) {
+	if (sscanf(v, "%d-%3s-%d", &d, mon, &y) == 3 && strlen(mon) == 3)
+		for (m = 0; m < 12; m++)
+			if (g_ascii_strncasecmp(months + 3 * m, mon, 3) == 0)
+				break;
+	if (m >= 12
+	    || (dt = g_date_time_new_utc(y, (gint)m + 1, d, 0, 0, 0)) == NULL) {
 		e->problem = "Bad date";
 		return 0;
 	}
@@ -164,19 +186,61 @@ set_key(Eval *e, const char *set, gboolean uid)
 	                            star);
 }
 
+/* The day of the Date: field in its own zone (RFC 3501 6.4.4), or -1. */
+static gint64
+sent_day(Eval *e)
+{
+	ImapMime *m = mime(e);
+	g_autofree char *v = m ? imap_mime_header(m, "Date") : NULL;
+	g_autoptr(GDateTime) dt = v ? g_mime_utils_header_decode_date(v) : NULL;
+	g_autoptr(GDateTime) day = NULL;
+	gint y, mo, d;
+
+	if (dt == NULL)
+		return -1;
+	g_date_time_get_ymd(dt, &y, &mo, &d);
+	day = g_date_time_new_utc(y, mo, d, 0, 0, 0);
+	return day ? g_date_time_to_unix(day) / 86400 : -1;
+}
+
 static gboolean
 date_key(Eval *e, const char *k, gboolean *out)
 {
-	gint64 day = INFO(e->s, e->i)->internal_date / 86400;
+	gboolean sent = g_ascii_strncasecmp(k, "SENT", 4) == 0;
+	gint64 day;
 
+	if (sent)
+		k += 4;
+	if (g_ascii_strcasecmp(k, "SINCE") != 0
+	    && g_ascii_strcasecmp(k, "BEFORE") != 0
+	    && g_ascii_strcasecmp(k, "ON") != 0)
+		return FALSE;
+	day = sent ? sent_day(e) : INFO(e->s, e->i)->internal_date / 86400;
 	if (g_ascii_strcasecmp(k, "SINCE") == 0)
 		*out = day >= parse_day(e);
 	else if (g_ascii_strcasecmp(k, "BEFORE") == 0)
 		*out = day < parse_day(e);
-	else if (g_ascii_strcasecmp(k, "ON") == 0)
-		*out = day == parse_day(e);
 	else
+		*out = day == parse_day(e);
+	*out = *out && day >= 0;
+	return TRUE;
+}
+
+/* KEYWORD and UNKEYWORD: keywords compare without case. */
+static gboolean
+keyword_key(Eval *e, const char *k, gboolean *out)
+{
+	char **kw = INFO(e->s, e->i)->keywords;
+	gboolean un = g_ascii_strcasecmp(k, "UNKEYWORD") == 0;
+	const char *name;
+
+	if (!un && g_ascii_strcasecmp(k, "KEYWORD") != 0)
 		return FALSE;
+	name = next_string(e);
+	*out = un;
+	for (guint i = 0; kw && kw[i]; i++)
+		if (g_ascii_strcasecmp(kw[i], name) == 0)
+			*out = !un;
 	return TRUE;
 }
 
@@ -188,13 +252,13 @@ text_key(Eval *e, const char *k, gboolean *out)
 
 	for (guint f = 0; f < G_N_ELEMENTS(fields); f++)
 		if (g_ascii_strcasecmp(k, fields[f]) == 0) {
-			*out = header_has(e, fields[f], next_string(e));
+			*out = header_has(e, fields[f], next_string(e), f < 4);
 			return TRUE;
 		}
 	if (g_ascii_strcasecmp(k, "HEADER") == 0) {
 		const char *field = next_string(e);
 
-		*out = header_has(e, field, next_string(e));
+		*out = header_has(e, field, next_string(e), FALSE);
 	} else if (g_ascii_strcasecmp(k, "BODY") == 0)
 		*out = text_has(e, next_string(e), TRUE);
 	else if (g_ascii_strcasecmp(k, "TEXT") == 0)
@@ -243,7 +307,8 @@ atom_key(Eval *e, const char *k)
 		return TRUE;
 	if (g_ascii_strcasecmp(k, "OLD") == 0)
 		return FALSE;
-	if (flag_key(e, k, &r) || date_key(e, k, &r) || text_key(e, k, &r))
+	if (flag_key(e, k, &r) || date_key(e, k, &r) || text_key(e, k, &r)
+	    || keyword_key(e, k, &r))
 		return r;
 	if (g_ascii_strcasecmp(k, "NOT") == 0)
 		return !eval_key(e);

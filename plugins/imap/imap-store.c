@@ -342,8 +342,15 @@ imap_proceed_store(ImapSession *s, ImapCmd *c)
 
 		if (!s->storage->store(
 			    s->view.mailbox, INFO(s, i)->uid, a.mode, a.flags,
-			    (const char *const *)keywords->pdata, &error))
-			break;
+			    (const char *const *)keywords->pdata, &error)) {
+			if (!g_error_matches(error, RAVEN_STORAGE_ERROR,
+			                     RAVEN_STORAGE_ERROR_NOT_FOUND))
+				break;
+			/* Expunged by another session meanwhile: the others
+			 * are still stored, and it is OK (as in Dovecot). */
+			g_clear_error(&error);
+			continue;
+		}
 		stored(s, i, &a);
 		g_array_append_val(done, i);
 	}
@@ -404,6 +411,10 @@ copy_or_move(ImapSession *s, ImapCmd *c, gboolean move)
 		              from->str, to->str);
 	if (move)
 		imap_view_expunged(s, moved);
+	if (moved->len > 0 && strcmp(dest, s->view.name) == 0) {
+		s->view.dirty = TRUE; /* its new copies: EXISTS now */
+		imap_view_sync(s, TRUE);
+	}
 	if (error)
 		imap_tagged_error(s, error);
 	else if (move)

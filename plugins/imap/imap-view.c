@@ -47,6 +47,7 @@ imap_view_close(ImapSession *s)
 	g_clear_pointer(&v->msgs, g_ptr_array_unref);
 	g_clear_pointer(&v->name, g_free);
 	g_clear_pointer(&v->saved, g_array_unref);
+	g_clear_pointer(&v->keywords, g_ptr_array_unref);
 	memset(v, 0, sizeof *v);
 	g_hash_table_remove_all(s->mime_cache);
 	s->mime_cache_bytes = 0;
@@ -181,11 +182,67 @@ imap_view_sync(ImapSession *s, gboolean expunges)
 	g_ptr_array_unref(s->view.msgs);
 	s->view.msgs = g_ptr_array_ref(now);
 	s->view.dirty = FALSE;
-	if (st_ok)
+	if (st_ok) {
 		s->view.uidnext = st.uidnext;
+		s->view.highest_modseq = st.highest_modseq;
+	}
+}
+
+void
+imap_view_poll(ImapSession *s)
+{
+	RavenMailboxStatus st = { .size = sizeof st };
+	ImapView *v = &s->view;
+
+	if (v->mailbox == NULL || v->dirty)
+		return;
+	/* Without modseqs a flag change would not show: list them all. */
+	if (v->nomodseq || !s->storage->status(v->mailbox, &st, NULL)
+	    || st.highest_modseq != v->highest_modseq
+	    || st.messages != v->msgs->len || st.uidnext != v->uidnext)
+		v->dirty = TRUE;
 }
 
 /* ---- SELECT and EXAMINE */
+
+/* "* FLAGS" and PERMANENTFLAGS with the keywords told of so far. */
+static void
+announce_flags(ImapSession *s)
+{
+	static const char system[]
+		= "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+	g_autoptr(GString) kw = g_string_new(NULL);
+
+	for (guint i = 0; i < s->view.keywords->len; i++)
+		g_string_append_printf(kw, " %s",
+		                       (char *)s->view.keywords->pdata[i]);
+	imap_untagged(s, "FLAGS (%s%s)", system, kw->str);
+	imap_untagged(s, "OK [PERMANENTFLAGS (%s%s \\*)] Flags permitted",
+	              system, kw->str);
+}
+
+/* Add `info`'s keywords to those told of; TRUE when there were new. */
+static gboolean
+learn_keywords(ImapView *v, const RavenMessageInfo *info)
+{
+	gboolean added = FALSE;
+
+	for (guint k = 0; info->keywords && info->keywords[k]; k++) {
+		if (g_ptr_array_find_with_equal_func(
+			    v->keywords, info->keywords[k], g_str_equal, NULL))
+			continue;
+		g_ptr_array_add(v->keywords, g_strdup(info->keywords[k]));
+		added = TRUE;
+	}
+	return added;
+}
+
+void
+imap_view_keywords(ImapSession *s, const RavenMessageInfo *info)
+{
+	if (s->view.keywords && learn_keywords(&s->view, info))
+		announce_flags(s);
+}
 
 /* The untagged part of the answer. */
 static void
@@ -197,10 +254,10 @@ select_reply(ImapSession *s, const RavenMailboxStatus *st)
 	imap_untagged(s, "%u EXISTS", v->msgs->len);
 	if (!s->rev2)
 		imap_untagged(s, "%u RECENT", st->recent);
-	imap_untagged(s, "FLAGS (\\Answered \\Flagged \\Deleted \\Seen "
-	                 "\\Draft)");
-	imap_untagged(s, "OK [PERMANENTFLAGS (\\Answered \\Flagged "
-	                 "\\Deleted \\Seen \\Draft \\*)] Flags permitted");
+	v->keywords = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < v->msgs->len; i++)
+		learn_keywords(v, INFO(s, i));
+	announce_flags(s);
 	for (guint i = 0; i < v->msgs->len && !unseen; i++)
 		if (!(INFO(s, i)->flags & RAVEN_FLAG_SEEN))
 			unseen = i + 1;

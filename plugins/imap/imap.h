@@ -36,12 +36,13 @@ typedef struct {
 	GPtrArray *msgs; /* RavenMessageInfo *, owned */
 	guint32 uidvalidity;
 	guint32 uidnext;
-	guint64 highest_modseq;
+	guint64 highest_modseq; /* the storage's at the last sync */
 	guint recent;
 	guint watch;
 	gboolean dirty;    /* the storage said it changed */
 	gboolean nomodseq; /* the storage keeps no modseqs for it */
 	GArray *saved;     /* UIDs of SEARCH RETURN (SAVE), for "$"; nullable */
+	GPtrArray *keywords; /* char *: those the client was told of */
 } ImapView;
 
 /* What ENABLE can switch on (RFC 5161); `announced` in the session. */
@@ -165,6 +166,9 @@ void imap_idle_line(ImapSession *s, const char *line);
 void imap_view_close(ImapSession *s);
 /* Report changes by others; `expunges`: EXPUNGE may be sent now. */
 void imap_view_sync(ImapSession *s, gboolean expunges);
+/* Ask the storage now, not waiting for its watch, whether the mailbox
+ * changed since the last sync (for NOOP, CHECK and IDLE). */
+void imap_view_poll(ImapSession *s);
 /* Remove the messages with these UIDs (guint32) from the view and say
  * so: VANISHED once QRESYNC is on, else EXPUNGE for each. */
 void imap_view_expunged(ImapSession *s, GArray *uids);
@@ -177,6 +181,9 @@ GArray *imap_view_set(ImapSession *s, const char *set, gboolean uid);
 /* The index of `uid` in a UID-ordered list of RavenMessageInfo, or -1. */
 gint imap_view_find(GPtrArray *msgs, guint32 uid);
 void imap_flags_string(GString *out, const RavenMessageInfo *info);
+/* Before a response shows `info`'s flags: "* FLAGS" and PERMANENTFLAGS
+ * again if it has keywords the client was not told of. */
+void imap_view_keywords(ImapSession *s, const RavenMessageInfo *info);
 
 /* imap-modseq.c: CONDSTORE and QRESYNC across commands */
 /* A CONDSTORE enabling command: FALSE after answering BAD when the
@@ -241,6 +248,9 @@ const char *imap_mime_bodystructure(ImapMime *m, gboolean extended);
 GBytes *imap_mime_section(ImapMime *m, const ImapFetchAtt *att);
 /* A header value (unfolded) or NULL, for SEARCH (transfer full). */
 char *imap_mime_header(ImapMime *m, const char *name);
+/* Every field `name` of the header, unfolded, NULL-terminated (transfer
+ * full). */
+char **imap_mime_headers(ImapMime *m, const char *name);
 GBytes *imap_mime_bytes(ImapMime *m);
 
 #endif /* IMAP_H */

@@ -811,6 +811,210 @@ def mutt_reads_a_message():
     assert b"Subject: for-mutt" in text and b"read by mutt" in text, text
 
 
+def append_raw(raw, folder, msg):
+    raw.cmd(b"APPEND %s {%d+}\r\n%s" % (folder.encode(), len(msg), msg))
+
+
+def fetch_text(raw, what):
+    """One FETCH's response, literals included, as one byte string."""
+    lines, _ = raw.cmd("FETCH 1 (%s)" % what)
+    return b"\r\n".join(lines)
+
+
+NESTED = (b"From: user@domain.org\r\n"
+          b"Content-Type: message/rfc822\r\n"
+          b"\r\n"
+          b"From: sub@domain.org\r\n"
+          b"Subject: submsg\r\n"
+          b"Content-Type: multipart/digest; boundary=\"foo\"\r\n"
+          b"\r\n"
+          b"--foo\r\n"
+          b"\r\n"
+          b"From: m1@example.com\r\n"
+          b"Subject: m1\r\n"
+          b"\r\n"
+          b"m1 body\r\n"
+          b"--foo\r\n"
+          b"X-Mime: m2 header\r\n"
+          b"\r\n"
+          b"From: m2@example.com\r\n"
+          b"Subject: m2\r\n"
+          b"\r\n"
+          b"m2 body\r\n"
+          b"--foo--\r\n")
+
+
+@tap.test
+def nested_message_section_numbers():
+    # RFC 3501 6.4.5: the parts of a message/rfc822 part are those of the
+    # message it encloses; a single-part message's body is its part 1.
+    raw = Raw()
+    raw.cmd("CREATE Nested")
+    append_raw(raw, "Nested", NESTED)
+    raw.cmd("SELECT Nested")
+    inner = NESTED[NESTED.index(b"From: sub"):]
+    text = fetch_text(raw, "BODY.PEEK[1]")
+    assert b"{%d}" % len(inner) in text, text
+    assert b"From: sub@domain.org" in text and b"m2 body" in text, text
+    text = fetch_text(raw, "BODY.PEEK[1.HEADER]")
+    assert b"Subject: submsg" in text and b"m1" not in text, text
+    text = fetch_text(raw, "BODY.PEEK[1.1]")
+    assert b"From: m1@example.com" in text and b"m2" not in text, text
+    text = fetch_text(raw, "BODY.PEEK[1.2.MIME]")
+    assert b"X-Mime: m2 header" in text and b"From" not in text, text
+    text = fetch_text(raw, "BODY.PEEK[1.2.HEADER]")
+    assert b"From: m2@example.com" in text and b"X-Mime" not in text, text
+    text = fetch_text(raw, "BODY.PEEK[1.2.TEXT]")
+    assert b"m2 body" in text and b"Subject" not in text, text
+    # A message/rfc822 inside a single-part message/rfc822.
+    raw.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    raw.cmd("EXPUNGE")
+    x2 = (b"From: a@b\r\nContent-Type: message/rfc822\r\n\r\n"
+          b"From: c@d\r\nContent-Type: message/rfc822\r\n\r\n"
+          b"From: e@f\r\nSubject: deepest\r\n\r\nHello world\r\n")
+    append_raw(raw, "Nested", x2)
+    raw.cmd("SELECT Nested")
+    text = fetch_text(raw, "BODY.PEEK[1.1]")
+    assert b"From: e@f" in text and b"From: c@d" not in text, text
+    text = fetch_text(raw, "BODY.PEEK[1.1.1]")
+    assert b"Hello world" in text and b"From" not in text, text
+    text = fetch_text(raw, "BODY.PEEK[1.1.HEADER]")
+    assert b"Subject: deepest" in text and b"c@d" not in text, text
+    lines, _ = raw.cmd("FETCH 1 BODYSTRUCTURE")
+    assert lines[0].lower().count(b'"message" "rfc822"') == 2, lines
+    raw.close()
+
+
+@tap.test
+def envelope_groups_routes_and_defaults():
+    raw = Raw()
+    raw.cmd("CREATE Envelope")
+    append_raw(raw, "Envelope",
+               b"From: user@domain (Real Name)\r\n"
+               b"Sender: \r\n"
+               b"To: group: g1@d1.org, g2@d2.org;, group2: g3@d3.org;\r\n"
+               b"Cc: group:;\r\n"
+               b"Bcc: <@route:x@y>\r\n"
+               b"\r\nbody\r\n")
+    raw.cmd("SELECT Envelope")
+    lines, _ = raw.cmd("FETCH 1 ENVELOPE")
+    me = b'("Real Name" NIL "user" "domain")'
+    assert b"(NIL NIL (%s) (%s) (%s) (" % (me, me, me) in lines[0], lines
+    assert (b'((NIL NIL "group" NIL)(NIL NIL "g1" "d1.org")'
+            b'(NIL NIL "g2" "d2.org")(NIL NIL NIL NIL)'
+            b'(NIL NIL "group2" NIL)(NIL NIL "g3" "d3.org")'
+            b'(NIL NIL NIL NIL))') in lines[0], lines
+    assert b'((NIL NIL "group" NIL)(NIL NIL NIL NIL))' in lines[0], lines
+    assert b'((NIL "@route" "x" "y"))' in lines[0], lines
+    raw.close()
+
+
+@tap.test
+def keywords_announced_in_flags():
+    a, b = Raw(), Raw()
+    a.cmd("CREATE Kw")
+    msg = b"Subject: kw\r\n\r\nbody\r\n"
+    a.cmd(b"APPEND Kw ($old) {%d+}\r\n%s" % (len(msg), msg))
+    lines, _ = a.cmd("SELECT Kw")
+    flags = [l for l in lines if l.startswith(b"* FLAGS")]
+    assert flags and b"$old" in flags[0], lines
+    perm = [l for l in lines if b"PERMANENTFLAGS" in l]
+    assert perm and b"$old" in perm[0] and b"\\*" in perm[0], lines
+    # Another session's keyword: FLAGS first, then the FETCH showing it.
+    b.cmd("SELECT Kw")
+    b.cmd("STORE 1 +FLAGS.SILENT ($other)")
+    lines, _ = a.cmd("NOOP")
+    at = [i for i, l in enumerate(lines)
+          if l.startswith(b"* FLAGS") and b"$other" in l]
+    fetch = [i for i, l in enumerate(lines) if b"FETCH" in l]
+    assert at and fetch and at[0] < fetch[0], lines
+    # Its own keyword too; a known one is not announced again.
+    lines, _ = a.cmd("STORE 1 +FLAGS ($mine)")
+    assert lines[0].startswith(b"* FLAGS") and b"$mine" in lines[0], lines
+    lines, _ = a.cmd("STORE 1 -FLAGS ($old)")
+    assert not [l for l in lines if l.startswith(b"* FLAGS")], lines
+    a.close()
+    b.close()
+
+
+@tap.test
+def next_noop_sees_other_sessions_changes():
+    # Not only once the storage's change notification came in.
+    a, b = Raw(), Raw()
+    folder_with(a, "Sync", 2)
+    a.cmd("SELECT Sync")
+    b.cmd("SELECT Sync")
+    for n in range(3):
+        b.append("Sync", "more %d" % n)
+        lines, _ = a.cmd("NOOP")
+        assert b"* %d EXISTS" % (3 + n) in lines, (n, lines)
+    b.cmd("NOOP")
+    b.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    b.cmd("EXPUNGE")
+    lines, _ = a.cmd("NOOP")
+    assert b"* 1 EXPUNGE" in lines, lines
+    b.cmd("MOVE 1 INBOX")
+    lines, _ = a.cmd("CHECK")
+    assert b"* 1 EXPUNGE" in lines, lines
+    # MOVE into the same mailbox: the copy's EXISTS with the EXPUNGE.
+    lines, _ = a.cmd("MOVE 1 Sync")
+    assert lines[-2:] == [b"* 1 EXPUNGE", b"* 3 EXISTS"], lines
+    a.close()
+    b.close()
+
+
+@tap.test
+def search_sent_keywords_nil_sets_headers_addresses():
+    raw = Raw()
+    raw.cmd("CREATE Srch")
+    append_raw(raw, "Srch",
+               b"Date: Sat, 24 Mar 2007 23:30:00 +0200\r\n"
+               b"From: <user-from (comment)@ (comment) domain.org>\r\n"
+               b"Subject: NiL\r\nX-Extra: hello\r\nX-Extra: another\r\n"
+               b"\r\nbody\r\n")
+    msg = b"Date: Sun, 25 Mar 2007 00:30:00 +0300\r\n\r\nx\r\n"
+    raw.cmd(b"APPEND Srch ($Kw) {%d+}\r\n%s" % (len(msg), msg))
+    raw.cmd("SELECT Srch")
+
+    def search(keys):
+        lines, _ = raw.cmd("SEARCH " + keys)
+        return lines[0]
+    # The Date: field's own day, whatever its zone.
+    assert search("SENTON 24-mar-2007") == b"* SEARCH 1"
+    assert search("SENTBEFORE 25-Mar-2007") == b"* SEARCH 1"
+    assert search("SENTSINCE 25-MAR-2007") == b"* SEARCH 2"
+    assert search("KEYWORD $kw") == b"* SEARCH 2"
+    assert search("UNKEYWORD $Kw") == b"* SEARCH 1"
+    assert search("SUBJECT NIL") == b"* SEARCH 1"
+    assert search("UID 1:4294967295") == b"* SEARCH 1 2"
+    lines, _ = raw.cmd("UID FETCH 1:4294967295 UID")
+    assert len(lines) == 2, lines
+    assert search('HEADER X-Extra "another"') == b"* SEARCH 1"
+    assert search("FROM user-from@domain.org") == b"* SEARCH 1"
+    raw.cmd("SEARCH SENTON 24-Foo-2007", expect=b"BAD")
+    raw.close()
+
+
+@tap.test
+def atoms_with_open_bracket_and_store_after_expunge():
+    a, b = Raw(), Raw()
+    # '[' is an ATOM-CHAR: a name, not an unbalanced section.
+    a.cmd("SELECT !#$&'+,-.0123456789:;<=>?@^_`|[}", expect=b"NO")
+    a.cmd("SELECT a[b", expect=b"NO")
+    folder_with(a, "Gone", 3)
+    a.cmd("SELECT Gone")
+    b.cmd("SELECT Gone")
+    b.cmd("STORE 2 +FLAGS.SILENT (\\Deleted)")
+    b.cmd("EXPUNGE")
+    # Number 2 is gone underneath a: the others are stored, and OK.
+    lines, _ = a.cmd("STORE 1:3 +FLAGS (\\Flagged)")
+    assert len(fetches(lines)) == 2, lines
+    lines, _ = b.cmd("FETCH 1:* FLAGS")
+    assert all(b"\\Flagged" in f for f in fetches(lines).values()), lines
+    a.close()
+    b.close()
+
+
 @tap.test
 def stop():
     if Server.daemon is not None:
