@@ -239,6 +239,7 @@ mark_seen(ImapSession *s, GArray *idx, GArray *atts)
 
 	if (s->view.readonly || !sets_seen(atts))
 		return marked;
+	imap_listing_own(s);
 	for (guint k = 0; k < idx->len; k++) {
 		guint i = g_array_index(idx, guint, k);
 		RavenMessageInfo *info = INFO(s, i);

@@ -34,6 +34,7 @@ imap_view_modseqs(ImapSession *s, GArray *idx, GArray *gone)
 
 	if (now == NULL)
 		return FALSE;
+	imap_listing_own(s);
 	/* Flags stay as this session knows them, so that changes by others
 	 * are still told when the view is synced. */
 	for (guint k = 0; k < idx->len; k++) {

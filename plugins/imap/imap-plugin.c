@@ -52,6 +52,7 @@ static void
 imap_shutdown(RavenPlugin *plugin)
 {
 	imap_summary_clear();
+	imap_listing_clear();
 	g_mime_shutdown();
 }
 

@@ -247,10 +247,12 @@ has_keyword(GPtrArray *kw, const char *name)
 static void
 stored(ImapSession *s, guint i, const StoreArgs *a)
 {
-	RavenMessageInfo *info = INFO(s, i);
 	const char *const *keywords = (const char *const *)a->keywords->pdata;
 	g_autoptr(GPtrArray) kw = g_ptr_array_new_with_free_func(g_free);
+	RavenMessageInfo *info;
 
+	imap_listing_own(s);
+	info = INFO(s, i);
 	if (a->mode == RAVEN_STORE_SET)
 		info->flags = a->flags;
 	else if (a->mode == RAVEN_STORE_ADD)

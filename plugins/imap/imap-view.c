@@ -107,6 +107,8 @@ imap_view_expunged(ImapSession *s, GArray *uids)
 	g_autoptr(GString) set = g_string_new(NULL);
 	gboolean qresync = s->qresync && !s->view.nomodseq;
 
+	if (uids->len > 0)
+		imap_listing_own(s);
 	for (guint k = 0; k < uids->len; k++) {
 		guint32 uid = g_array_index(uids, guint32, k);
 		gint i = imap_view_find(s->view.msgs, uid);
@@ -180,7 +182,7 @@ imap_view_sync(ImapSession *s, gboolean expunges)
 	if (now->len != s->view.msgs->len)
 		imap_untagged(s, "%u EXISTS", now->len);
 	g_ptr_array_unref(s->view.msgs);
-	s->view.msgs = g_ptr_array_ref(now);
+	s->view.msgs = imap_listing_share(s, g_ptr_array_ref(now));
 	s->view.dirty = FALSE;
 	if (st_ok) {
 		s->view.uidnext = st.uidnext;
@@ -321,6 +323,7 @@ imap_proceed_select(ImapSession *s, ImapCmd *c)
 	v->name = g_steal_pointer(&name);
 	v->readonly = strcmp(c->name, "EXAMINE") == 0;
 	v->uidvalidity = st.uidvalidity;
+	v->msgs = imap_listing_share(s, v->msgs);
 	v->uidnext = st.uidnext;
 	v->highest_modseq = st.highest_modseq;
 	v->nomodseq = st.highest_modseq == 0;

@@ -33,7 +33,8 @@ typedef struct {
 	RavenMailbox *mailbox;
 	char *name; /* UTF-8, as the storage names it */
 	gboolean readonly;
-	GPtrArray *msgs; /* RavenMessageInfo *, owned */
+	GPtrArray *msgs; /* RavenMessageInfo *; shared: see imap-listing.c */
+	gboolean shared; /* msgs may be another view's too: change a copy */
 	guint32 uidvalidity;
 	guint32 uidnext;
 	guint64 highest_modseq; /* the storage's at the last sync */
@@ -223,6 +224,15 @@ gboolean
 imap_parse_flags(const ImapArg *arg, guint *flags, GPtrArray *keywords);
 /* imap-search.c */
 void imap_proceed_search(ImapSession *s, ImapCmd *c);
+
+/* imap-listing.c: a view's list of messages, shared between sessions
+ * while equal.  Take the list for s->view (its name and UIDVALIDITY set)
+ * (transfer full both ways); and make s->view.msgs the session's own
+ * before changing an entry or the list (INFO pointers taken before are
+ * stale after). */
+GPtrArray *imap_listing_share(ImapSession *s, GPtrArray *list);
+void imap_listing_own(ImapSession *s);
+void imap_listing_clear(void);
 
 /* imap-summary.c: ENVELOPE, BODYSTRUCTURE and BODY of message `uid` of
  * the selected mailbox, from the cache all sessions share (valid until
