@@ -26,7 +26,8 @@ struct ImapMime {
 	GBytes *bytes;
 	const char *data;
 	gsize len;
-	Part *root;
+	Part *root;     /* parsed at the first need: see root() */
+	gsize body_at; /* where the top-level body starts */
 	guint n_parts;
 	char *envelope, *bs, *body;
 };
@@ -181,8 +182,18 @@ imap_mime_new(GBytes *message)
 	m->bytes = g_bytes_ref(message);
 	m->data = g_bytes_get_data(message, &len);
 	m->len = len;
-	m->root = parse_part(m, 0, len, 0, FALSE);
+	m->body_at = body_start(m->data, 0, len);
 	return m;
+}
+
+/* The MIME tree, built when first needed: a FETCH of BODY[HEADER], the
+ * commonest, needs only where the header ends. */
+static Part *
+root(ImapMime *m)
+{
+	if (m->root == NULL)
+		m->root = parse_part(m, 0, m->len, 0, FALSE);
+	return m->root;
 }
 
 void
@@ -209,7 +220,7 @@ imap_mime_bytes(ImapMime *m)
 char *
 imap_mime_header(ImapMime *m, const char *name)
 {
-	return header_get(m->data, 0, m->root->body, name);
+	return header_get(m->data, 0, m->body_at, name);
 }
 
 char **
@@ -219,7 +230,7 @@ imap_mime_headers(ImapMime *m, const char *name)
 	gsize from = 0;
 	char *v;
 
-	while ((v = header_next(m->data, &from, m->root->body, name)))
+	while ((v = header_next(m->data, &from, m->body_at, name)))
 		g_ptr_array_add(out, v);
 	g_ptr_array_add(out, NULL);
 	return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
@@ -361,7 +372,7 @@ imap_mime_envelope(ImapMime *m)
 	if (m->envelope == NULL) {
 		GString *out = g_string_new(NULL);
 
-		envelope_of(m, m->root, out);
+		envelope_of(m, root(m), out);
 		m->envelope = g_string_free(out, FALSE);
 	}
 	return m->envelope;
@@ -504,7 +515,7 @@ imap_mime_bodystructure(ImapMime *m, gboolean ext)
 	if (*slot == NULL) {
 		GString *out = g_string_new(NULL);
 
-		structure(m, m->root, out, ext);
+		structure(m, root(m), out, ext);
 		*slot = g_string_free(out, FALSE);
 	}
 	return *slot;
@@ -518,7 +529,7 @@ imap_mime_bodystructure(ImapMime *m, gboolean ext)
 static Part *
 find_part(ImapMime *m, const ImapFetchAtt *att)
 {
-	Part *msg = m->root, *p = NULL;
+	Part *msg = root(m), *p = NULL;
 
 	for (guint i = 0; i < att->n_part; i++) {
 		guint n = att->part[i];
@@ -536,7 +547,7 @@ find_part(ImapMime *m, const ImapFetchAtt *att)
 		}
 		msg = p->message ? p->message : p->children ? p : NULL;
 	}
-	return p ? p : m->root;
+	return p ? p : root(m);
 }
 
 static gboolean
@@ -580,7 +591,8 @@ header_fields(ImapMime *m, gsize start, gsize end, const ImapFetchAtt *att)
 GBytes *
 imap_mime_section(ImapMime *m, const ImapFetchAtt *att)
 {
-	Part *p = find_part(m, att);
+	Part whole = { .hdr = 0, .body = m->body_at, .end = m->len };
+	Part *p = att->n_part == 0 ? &whole : find_part(m, att);
 
 	if (p == NULL)
 		return NULL;
