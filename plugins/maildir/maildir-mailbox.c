@@ -7,8 +7,10 @@
 #include "maildir.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 RavenMailbox *
@@ -205,27 +207,79 @@ no_such_message(GError **error, MaildirFolder *folder, guint32 uid)
 	return FALSE;
 }
 
-/* The path of message `uid` (transfer full), rescanning first when
- * `force`. */
+/* Where message `uid` is: "cur/NAME" or "new/NAME" below the folder's
+ * directory, whose descriptor goes to `dir_fd` (transfer full).  The
+ * index in memory answers first: this process makes every change to it,
+ * and a file another tool renamed meanwhile is looked for again with
+ * `force`, which rescans. */
 static char *
-message_path(MaildirFolder *folder, guint32 uid, gboolean force, GError **error)
+message_place(MaildirFolder *folder,
+              guint32 uid,
+              gboolean force,
+              int *dir_fd,
+              GError **error)
 {
 	MaildirRecord *record;
-	char *path = NULL;
+	char *place = NULL;
 
 	if (!maildir_folder_lock(folder, error))
 		return NULL;
-	if (maildir_sync(folder,
-	                 force ? MAILDIR_SYNC_FORCE : MAILDIR_SYNC_INDEX,
-	                 error)) {
+	if (folder->dir_fd < 0)
+		folder->dir_fd = open(folder->path,
+		                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*dir_fd = folder->dir_fd;
+	if (*dir_fd < 0) {
+		maildir_set_error(error, errno, "cannot open %s",
+		                  folder->path);
+	} else if ((!force && folder->index != NULL && !folder->index->stale)
+	           || maildir_sync(folder,
+	                           force ? MAILDIR_SYNC_FORCE
+	                                 : MAILDIR_SYNC_INDEX,
+	                           error)) {
 		record = maildir_index_lookup(folder->index, uid);
 		if (record != NULL)
-			path = maildir_record_path(folder, record);
+			place = g_strconcat(record->in_new ? "new/" : "cur/",
+			                    record->name, NULL);
 		else
 			no_such_message(error, folder, uid);
 	}
 	maildir_folder_unlock(folder);
-	return path;
+	return place;
+}
+
+/* The whole file `place` below `dir_fd`: a short path to walk, one
+ * allocation of the right size.  NULL with errno set on failure. */
+static GBytes *
+read_at(int dir_fd, const char *place)
+{
+	int fd = openat(dir_fd, place, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *data = NULL;
+	gsize len = 0;
+	int errsv;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0) {
+		data = g_malloc(MAX(st.st_size, 1));
+		while (len < (gsize)st.st_size) {
+			gssize n = read(fd, data + len, st.st_size - len);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += n;
+		}
+	}
+	errsv = errno;
+	close(fd);
+	if (data == NULL || len < (gsize)st.st_size) {
+		g_free(data);
+		errno = data == NULL ? errsv : EIO;
+		return NULL;
+	}
+	return g_bytes_new_take(data, len);
 }
 
 GBytes *
@@ -233,24 +287,31 @@ maildir_fetch(RavenMailbox *mailbox, guint32 uid, GError **error)
 {
 	MaildirFolder *folder = mailbox->folder;
 
-	/* The file is read unlocked; renamed meanwhile, it is looked up
-	 * again. */
+	/* The file is read unlocked; renamed or unknown, it is looked up
+	 * again after a rescan. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		g_autofree char *path
-			= message_path(folder, uid, attempt > 0, error);
-		g_autoptr(GError) file_error = NULL;
-		char *data;
-		gsize len;
+		int dir_fd;
+		g_autoptr(GError) place_error = NULL;
+		g_autofree char *place = message_place(
+			folder, uid, attempt > 0, &dir_fd, &place_error);
+		GBytes *bytes;
 
-		if (path == NULL)
+		if (place == NULL && attempt == 0
+		    && g_error_matches(place_error, RAVEN_STORAGE_ERROR,
+		                       RAVEN_STORAGE_ERROR_NOT_FOUND))
+			continue;
+		if (place == NULL) {
+			g_propagate_error(error, g_steal_pointer(&place_error));
 			return NULL;
-		if (g_file_get_contents(path, &data, &len, &file_error))
-			return g_bytes_new_take(data, len);
-		if (!g_error_matches(file_error, G_FILE_ERROR,
-		                     G_FILE_ERROR_NOENT)) {
+		}
+		bytes = read_at(dir_fd, place);
+		if (bytes != NULL)
+			return bytes;
+		if (errno != ENOENT) {
 			g_set_error(error, RAVEN_STORAGE_ERROR,
-			            RAVEN_STORAGE_ERROR_IO, "%s",
-			            file_error->message);
+			            RAVEN_STORAGE_ERROR_IO,
+			            "cannot read %s/%s: %s", folder->path, place,
+			            g_strerror(errno));
 			return NULL;
 		}
 	}

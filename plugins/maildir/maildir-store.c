@@ -123,6 +123,7 @@ maildir_folder_get_for(MaildirUser *user, const char *name, GError **error)
 		folder->name = g_steal_pointer(&canonical);
 		folder->path = g_steal_pointer(&path);
 		folder->lock_fd = -1;
+		folder->dir_fd = -1;
 		g_mutex_init(&folder->lock);
 		g_mutex_init(&folder->watch_lock);
 		maildir_dir_sync_init(&folder->dir_sync[0]);
@@ -171,6 +172,8 @@ maildir_folder_unref(MaildirFolder *folder)
 	g_clear_pointer(&folder->index, maildir_index_free);
 	maildir_keywords_clear(&folder->keywords);
 	g_list_free(folder->mailboxes);
+	if (folder->dir_fd >= 0)
+		close(folder->dir_fd);
 	g_mutex_clear(&folder->lock);
 	g_mutex_clear(&folder->watch_lock);
 	maildir_dir_sync_clear(&folder->dir_sync[0]);

@@ -126,6 +126,7 @@ struct MaildirFolder {
 	MaildirUser *user;
 	char *name; /* canonical: "INBOX", "Foo/Bar" */
 	char *path; /* the folder's directory */
+	int dir_fd; /* of `path` for openat, -1 until opened (under lock) */
 	GMutex lock;
 	int lock_fd; /* holds the flock while locked, else -1 */
 	MaildirIndex *index;
