@@ -33,10 +33,9 @@ register_storage(RavenPlugin *plugin,
                  GError **error)
 {
 	/* expunged_since came with ABI 1.1: older storages lack it. */
-	return raven_registry_add(api_server->registry, plugin,
-	                          RAVEN_KIND_STORAGE, storage,
-	                          offsetof(RavenStorage, expunged_since), data,
-	                          error);
+	return raven_registry_add(
+		api_server->registry, plugin, RAVEN_KIND_STORAGE, storage,
+		offsetof(RavenStorage, expunged_since), data, error);
 }
 
 static gboolean

@@ -30,10 +30,10 @@ typedef struct {
 	RavenDelivery *delivery;
 	char *queue_id;
 	char *sender;
-	GStrv addresses; /* of the recipients */
-	GArray *results; /* RavenDeliveryResult, one per recipient */
-	GPtrArray *reports; /* queue ids of the reports it spooled */
-	gint64 next_try;    /* seconds; 0: every recipient is settled */
+	GStrv addresses;         /* of the recipients */
+	GArray *results;         /* RavenDeliveryResult, one per recipient */
+	GPtrArray *reports;      /* queue ids of the reports it spooled */
+	gint64 next_try;         /* seconds; 0: every recipient is settled */
 	RavenQueuePolicy policy; /* as it was when the attempt began */
 } Job;
 
@@ -69,7 +69,8 @@ job_add_recipients(Job *job, const RavenSpoolEntry *entry)
 	job->sender = g_strdup(entry->envelope.sender);
 	job->addresses = g_new0(char *, n + 1);
 	for (guint i = 0; i < n; i++)
-		job->addresses[i] = g_strdup(entry->envelope.recipients[i].address);
+		job->addresses[i]
+			= g_strdup(entry->envelope.recipients[i].address);
 	job->results = g_array_sized_new(FALSE, TRUE,
 	                                 sizeof(RavenDeliveryResult), n);
 	g_array_set_clear_func(job->results, raven_delivery_result_clear);
@@ -103,7 +104,8 @@ is_local(RavenDelivery *d, const char *address)
 {
 	const char *domain = domain_of(address);
 
-	return *domain == '\0' || raven_user_db_domain_is_local(d->users, domain);
+	return *domain == '\0'
+	       || raven_user_db_domain_is_local(d->users, domain);
 }
 
 static void
@@ -165,8 +167,9 @@ send_remote(RavenDelivery *d,
 	rcpts = g_new0(RavenRecipient, indexes->len);
 	out = g_new0(RavenTransportResult, indexes->len);
 	for (guint i = 0; i < indexes->len; i++)
-		rcpts[i] = entry->envelope.recipients[g_array_index(
-			indexes, guint, i)];
+		rcpts[i]
+			= entry->envelope
+		                  .recipients[g_array_index(indexes, guint, i)];
 	job.size = sizeof job;
 	job.queue_id = queue_id;
 	job.domain = domain;
@@ -180,11 +183,10 @@ send_remote(RavenDelivery *d,
 	job.message = entry->message;
 	((const RavenTransport *)reg->vtable)->send(&job, out, reg->data);
 	for (guint i = 0; i < indexes->len; i++)
-		take_transport_result(&out[i],
-		                      &g_array_index(results,
-		                                     RavenDeliveryResult,
-		                                     g_array_index(indexes,
-		                                                   guint, i)));
+		take_transport_result(
+			&out[i],
+			&g_array_index(results, RavenDeliveryResult,
+		                       g_array_index(indexes, guint, i)));
 }
 
 /* ---- reports (worker thread) */
@@ -224,9 +226,8 @@ report(RavenDelivery *d,
 			= &g_array_index(job->results, RavenDeliveryResult, i);
 		const RavenRecipient *rc = &entry->envelope.recipients[i];
 		RavenReportRecipient one = {
-			rc->address,     rc->orcpt,
-			res->status,     res->diagnostic,
-			res->remote_host,
+			rc->address,     rc->orcpt,        res->status,
+			res->diagnostic, res->remote_host,
 		};
 
 		if (res->outcome != outcome || !wants(rc->notify, bit))
@@ -315,9 +316,9 @@ settle(RavenDelivery *d,
 {
 	g_autoptr(GString) lines = g_string_new(NULL);
 	g_autoptr(GError) error = NULL;
-	gboolean bounced = report(d, job, entry, RAVEN_REPORT_FAILED,
-	                          RAVEN_OUTCOME_FAILED, RAVEN_NOTIFY_FAILURE,
-	                          arrival);
+	gboolean bounced
+		= report(d, job, entry, RAVEN_REPORT_FAILED,
+	                 RAVEN_OUTCOME_FAILED, RAVEN_NOTIFY_FAILURE, arrival);
 	gboolean open = FALSE;
 
 	report(d, job, entry, RAVEN_REPORT_DELIVERED, RAVEN_OUTCOME_DELIVERED,
@@ -344,7 +345,8 @@ settle(RavenDelivery *d,
 		              RAVEN_OUTCOME_DEFERRED, RAVEN_NOTIFY_DELAY,
 		              arrival))
 			raven_queue_note_warned(lines);
-		job->next_try = next_try(&job->policy, notes->attempts + 1, now);
+		job->next_try
+			= next_try(&job->policy, notes->attempts + 1, now);
 		raven_queue_note_attempt(lines, notes->attempts + 1,
 		                         job->next_try);
 	}
@@ -353,8 +355,7 @@ settle(RavenDelivery *d,
 	 * local copies single. */
 	if (!open)
 		raven_spool_remove(d->spool, job->queue_id);
-	else if (!raven_spool_note(d->spool, job->queue_id, lines->str,
-	                           &error))
+	else if (!raven_spool_note(d->spool, job->queue_id, lines->str, &error))
 		g_warning("%s: %s", job->queue_id, error->message);
 }
 
@@ -384,11 +385,10 @@ attempt(RavenDelivery *d, Job *job, const RavenSpoolEntry *entry)
 		if (notes->settled[i])
 			continue;
 		if (is_local(d, address)) {
-			raven_local_deliver(d->registry, d->users, entry,
-			                    job->queue_id, i,
-			                    &g_array_index(job->results,
-			                                   RavenDeliveryResult,
-			                                   i));
+			raven_local_deliver(
+				d->registry, d->users, entry, job->queue_id, i,
+				&g_array_index(job->results,
+			                       RavenDeliveryResult, i));
 			continue;
 		}
 		domain = g_ascii_strdown(domain_of(address), -1);
@@ -521,8 +521,8 @@ publish(RavenDelivery *d, const Job *job, guint index)
 		break;
 	case RAVEN_OUTCOME_DEFERRED:
 		event.type = RAVEN_EVENT_DELIVERY_DEFERRED;
-		g_warning("%s: delivery to %s deferred (%s): %s",
-		          job->queue_id, address, r->status, r->diagnostic);
+		g_warning("%s: delivery to %s deferred (%s): %s", job->queue_id,
+		          address, r->status, r->diagnostic);
 		break;
 	}
 	raven_event_bus_publish(d->events, &event);
@@ -562,8 +562,8 @@ schedule_retry(RavenDelivery *d, const char *queue_id, gint64 when)
 	retry->delivery = d;
 	retry->queue_id = g_strdup(queue_id);
 	id = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT,
-	                                (guint)MIN(wait, G_MAXINT32),
-	                                retry_now, retry, retry_free);
+	                                (guint)MIN(wait, G_MAXINT32), retry_now,
+	                                retry, retry_free);
 	g_hash_table_insert(d->pending, g_strdup(queue_id),
 	                    GUINT_TO_POINTER(id));
 }
@@ -596,8 +596,7 @@ date_of(gint64 seconds)
 }
 
 static void
-list_one(RavenDelivery *d, const char *queue_id, gboolean running,
-         GString *out)
+list_one(RavenDelivery *d, const char *queue_id, gboolean running, GString *out)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(RavenSpoolEntry) entry
@@ -611,7 +610,8 @@ list_one(RavenDelivery *d, const char *queue_id, gboolean running,
 	text = raven_spool_notes(d->spool, queue_id);
 	notes = raven_queue_notes_parse(text, entry->envelope.n_recipients);
 	arrived = date_of(raven_spool_arrival(d->spool, queue_id));
-	g_string_append_printf(out, "%s %" G_GSIZE_FORMAT " bytes, arrived %s,"
+	g_string_append_printf(out,
+	                       "%s %" G_GSIZE_FORMAT " bytes, arrived %s,"
 	                       " from <%s>\n",
 	                       queue_id, g_bytes_get_size(entry->message),
 	                       arrived, entry->envelope.sender);
@@ -620,10 +620,9 @@ list_one(RavenDelivery *d, const char *queue_id, gboolean running,
 	} else if (notes->next_try) {
 		g_autofree char *next = date_of(notes->next_try);
 
-		g_string_append_printf(out,
-		                       "  next attempt %s (after %u attempt%s)\n",
-		                       next, notes->attempts,
-		                       notes->attempts == 1 ? "" : "s");
+		g_string_append_printf(
+			out, "  next attempt %s (after %u attempt%s)\n", next,
+			notes->attempts, notes->attempts == 1 ? "" : "s");
 	}
 	for (guint i = 0; i < entry->envelope.n_recipients; i++) {
 		if (notes->settled[i])

@@ -56,8 +56,8 @@ choose_folder(RavenRegistry *registry,
               const char *user,
               char **folder)
 {
-	GArray *agents = raven_registry_list(registry,
-	                                     RAVEN_KIND_DELIVERY_AGENT);
+	GArray *agents
+		= raven_registry_list(registry, RAVEN_KIND_DELIVERY_AGENT);
 	RavenDeliveryContext ctx = {
 		sizeof ctx,     entry->envelope.sender, user,
 		entry->message, entry->envelope.junk,   entry->envelope.score,
@@ -157,8 +157,8 @@ store(RavenRegistry *registry,
 	                           RAVEN_STORAGE_ERROR_QUOTA)) {
 		res->outcome = RAVEN_OUTCOME_FAILED;
 		res->status = g_strdup("5.2.2");
-		res->diagnostic = g_strdup_printf(
-			"552 5.2.2 mailbox full: %s", error->message);
+		res->diagnostic = g_strdup_printf("552 5.2.2 mailbox full: %s",
+		                                  error->message);
 	} else {
 		res->outcome = RAVEN_OUTCOME_DEFERRED;
 		res->status = g_strdup("4.3.0");
@@ -175,9 +175,8 @@ raven_local_deliver(RavenRegistry *registry,
                     guint index,
                     RavenDeliveryResult *res)
 {
-	res->user = raven_user_db_resolve(users,
-	                                  entry->envelope.recipients[index]
-	                                          .address);
+	res->user = raven_user_db_resolve(
+		users, entry->envelope.recipients[index].address);
 	if (res->user == NULL) {
 		res->outcome = RAVEN_OUTCOME_FAILED;
 		res->status = g_strdup("5.1.1");

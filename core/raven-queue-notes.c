@@ -91,8 +91,8 @@ raven_queue_note_deferred(GString *out, guint index, const char *reason)
 {
 	g_string_append_printf(out, "deferred %u ", index);
 	for (const char *p = reason ? reason : ""; *p; p++)
-		g_string_append_c(out, (guchar)*p < 0x20 || *p == 0x7f ? ' '
-		                                                       : *p);
+		g_string_append_c(out,
+		                  (guchar)*p < 0x20 || *p == 0x7f ? ' ' : *p);
 	g_string_append_c(out, '\n');
 }
 

@@ -23,7 +23,8 @@ explain(const char *status)
 		{ ".2.1", "the recipient's mailbox is disabled" },
 		{ ".2.2", "the recipient's mailbox is full" },
 		{ ".3.4", "the message is too big for the receiving server" },
-		{ ".4.7", "it could not be delivered in time, so Raven gave up" },
+		{ ".4.7",
+		  "it could not be delivered in time, so Raven gave up" },
 		{ ".6.7", "the receiving server cannot take international "
 		          "addresses" },
 	};
@@ -83,11 +84,11 @@ human_part(GString *out, const RavenReport *r)
 			break;
 		}
 		if (rc->diagnostic && r->action != RAVEN_REPORT_DELIVERED)
-			g_string_append_printf(
-				out, "%s said: %s\r\n",
-				rc->remote_host ? rc->remote_host
-				                : "The mail system",
-				rc->diagnostic);
+			g_string_append_printf(out, "%s said: %s\r\n",
+			                       rc->remote_host
+			                               ? rc->remote_host
+			                               : "The mail system",
+			                       rc->diagnostic);
 		g_string_append(out, "\r\n");
 	}
 	if (r->action == RAVEN_REPORT_DELAYED)
@@ -165,8 +166,8 @@ original_part(GString *out, const RavenReport *r)
 {
 	gsize len;
 	const char *data = g_bytes_get_data(r->message, &len);
-	gboolean full = r->envelope->ret_full
-	                && r->action == RAVEN_REPORT_FAILED;
+	gboolean full
+		= r->envelope->ret_full && r->action == RAVEN_REPORT_FAILED;
 
 	if (full) {
 		g_string_append(out, "Content-Type: message/rfc822\r\n"
@@ -194,8 +195,7 @@ raven_report_build(const RavenReport *r)
 	GString *out = g_string_sized_new(4096);
 	g_autofree char *uuid = g_uuid_string_random();
 	g_autofree char *date = date_of(0);
-	g_autofree char *boundary
-		= g_strdup_printf("%s/%s", r->queue_id, uuid);
+	g_autofree char *boundary = g_strdup_printf("%s/%s", r->queue_id, uuid);
 
 	g_string_append_printf(
 		out,

@@ -275,10 +275,9 @@ open_spool(RavenServer *server, GError **error)
 	if (server->spool == NULL)
 		return FALSE;
 	policy = queue_policy(server->config);
-	server->delivery
-		= raven_delivery_new(server->spool, server->registry,
-	                             server->users, server->events,
-	                             server->hostname, &policy);
+	server->delivery = raven_delivery_new(server->spool, server->registry,
+	                                      server->users, server->events,
+	                                      server->hostname, &policy);
 	raven_spool_set_direct(server->spool, raven_delivery_direct,
 	                       server->delivery);
 	left = raven_spool_recover(server->spool);
@@ -531,7 +530,8 @@ raven_server_reload(RavenServer *server, GError **error)
 	/* Plugins keep the sections they started with (they hold pointers
 	 * into that tree): changing them takes a restart. */
 	g_message("reloaded %s: log level, connection limits, TLS "
-	          "certificate, queue times; plugin sections apply at the next restart",
+	          "certificate, queue times; plugin sections apply at the next "
+	          "restart",
 	          server->config_path);
 	return TRUE;
 }

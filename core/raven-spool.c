@@ -108,7 +108,9 @@ raven_spool_free(RavenSpool *spool)
 }
 
 void
-raven_spool_set_direct(RavenSpool *spool, RavenSpoolDirect direct, gpointer data)
+raven_spool_set_direct(RavenSpool *spool,
+                       RavenSpoolDirect direct,
+                       gpointer data)
 {
 	spool->direct = direct;
 	spool->direct_data = data;
@@ -236,9 +238,11 @@ submission_free(Submission *s)
 static gboolean
 deliver_directly(Submission *s)
 {
-	g_autoptr(GBytes) file = g_bytes_new_static(s->file->data, s->file->len);
+	g_autoptr(GBytes) file
+		= g_bytes_new_static(s->file->data, s->file->len);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(RavenSpoolEntry) entry = raven_spool_format_read(file, &error);
+	g_autoptr(RavenSpoolEntry) entry
+		= raven_spool_format_read(file, &error);
 
 	if (entry == NULL) {
 		g_warning("spool: %s: %s", s->queue_id, error->message);

@@ -148,8 +148,8 @@ test_start_abi_major(void)
 {
 	g_autofree char *them = g_strdup_printf(
 		"ABI %d.%d", RAVEN_ABI_MAJOR + 1, RAVEN_ABI_MINOR);
-	g_autofree char *us = g_strdup_printf(
-		"this ravend has ABI %d.%d", RAVEN_ABI_MAJOR, RAVEN_ABI_MINOR);
+	g_autofree char *us = g_strdup_printf("this ravend has ABI %d.%d",
+	                                      RAVEN_ABI_MAJOR, RAVEN_ABI_MINOR);
 	const char *needles[] = { "plugin 'abi_major'", them, us, NULL };
 
 	assert_start_fails("plugins:\n  abi_major: {}\n", needles);

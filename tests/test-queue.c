@@ -35,10 +35,10 @@ test_notes_parse(void)
 }
 
 static const char original[] = "Received: from x\r\n"
-                               "From: alice@example.test\r\n"
-                               "Subject: hello\r\n"
-                               "\r\n"
-                               "the body\r\n";
+			       "From: alice@example.test\r\n"
+			       "Subject: hello\r\n"
+			       "\r\n"
+			       "the body\r\n";
 
 static char *
 build(RavenReportAction action, gboolean ret_full, const char *status)
@@ -53,10 +53,10 @@ build(RavenReportAction action, gboolean ret_full, const char *status)
 		.envid = "E-17",
 		.ret_full = ret_full,
 	};
-	RavenReportRecipient who = { "bob@remote.test",
-		                     "rfc822;bob@remote.test", status,
-		                     "550 5.1.1 <bob@remote.test>: no such user",
-		                     "mx.remote.test [127.0.0.1]" };
+	RavenReportRecipient who
+		= { "bob@remote.test", "rfc822;bob@remote.test", status,
+		    "550 5.1.1 <bob@remote.test>: no such user",
+		    "mx.remote.test [127.0.0.1]" };
 	g_autoptr(GBytes) message
 		= g_bytes_new_static(original, strlen(original));
 	RavenReport r = {

@@ -394,8 +394,8 @@ static void
 test_spool_notes(Fixture *f, gconstpointer unused)
 {
 	RavenEnvelope env = sample_envelope();
-	g_autoptr(GBytes) msg = g_bytes_new_static(sample_message,
-	                                           strlen(sample_message));
+	g_autoptr(GBytes) msg
+		= g_bytes_new_static(sample_message, strlen(sample_message));
 	g_autoptr(GError) error = NULL;
 	g_autofree char *empty = NULL;
 	g_autofree char *notes = NULL;
@@ -403,16 +403,16 @@ test_spool_notes(Fixture *f, gconstpointer unused)
 	g_autoptr(GPtrArray) left = NULL;
 
 	/* A report the daemon makes is committed on the spot. */
-	g_assert_true(raven_spool_commit(f->spool, "00000000AB", &env, msg,
-	                                 &error));
+	g_assert_true(
+		raven_spool_commit(f->spool, "00000000AB", &env, msg, &error));
 	g_assert_no_error(error);
 	g_assert_cmpint(raven_spool_arrival(f->spool, "00000000AB"), >, 0);
 	empty = raven_spool_notes(f->spool, "00000000AB");
 	g_assert_cmpstr(empty, ==, "");
 	g_assert_true(raven_spool_note(f->spool, "00000000AB", "settled 0\n",
 	                               &error));
-	g_assert_true(raven_spool_note(f->spool, "00000000AB", "warned\n",
-	                               &error));
+	g_assert_true(
+		raven_spool_note(f->spool, "00000000AB", "warned\n", &error));
 	notes = raven_spool_notes(f->spool, "00000000AB");
 	g_assert_cmpstr(notes, ==, "settled 0\nwarned\n");
 	raven_spool_remove(f->spool, "00000000AB");

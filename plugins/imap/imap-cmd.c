@@ -140,7 +140,8 @@ proceed_enable(ImapSession *s, ImapCmd *c)
 	const char *name;
 
 	for (guint i = 0; i < c->args->len; i++) {
-		if (!imap_arg_astring(imap_cmd_arg(c, i), &name) || name == NULL)
+		if (!imap_arg_astring(imap_cmd_arg(c, i), &name)
+		    || name == NULL)
 			continue;
 		for (guint k = 0; k < G_N_ELEMENTS(extensions); k++) {
 			ImapExtension ext = extensions[k].ext;
@@ -274,7 +275,8 @@ proceed_authenticate(ImapSession *s, ImapCmd *c)
 
 	if (c->args->len < 1 || c->args->len > 2
 	    || !imap_arg_astring(imap_cmd_arg(c, 0), &mech) || mech == NULL
-	    || (c->args->len == 2 && !imap_arg_astring(imap_cmd_arg(c, 1), &ir))) {
+	    || (c->args->len == 2
+	        && !imap_arg_astring(imap_cmd_arg(c, 1), &ir))) {
 		imap_tagged(s, "BAD Usage: AUTHENTICATE mechanism [response]");
 		return;
 	}

@@ -129,16 +129,16 @@ fetch_att(ImapSession *s,
 
 	if (a->kind == IMAP_FETCH_ENVELOPE || a->kind == IMAP_FETCH_BODY
 	    || a->kind == IMAP_FETCH_BODYSTRUCTURE) {
-		summary = imap_summary(
-			s, info->uid,
-			a->kind == IMAP_FETCH_ENVELOPE ? IMAP_SUMMARY_ENVELOPE
-			: a->kind == IMAP_FETCH_BODY   ? IMAP_SUMMARY_BODY
-			                               : IMAP_SUMMARY_BODYSTRUCTURE,
-			error);
+		summary = imap_summary(s, info->uid,
+		                       a->kind == IMAP_FETCH_ENVELOPE
+		                               ? IMAP_SUMMARY_ENVELOPE
+		                       : a->kind == IMAP_FETCH_BODY
+		                               ? IMAP_SUMMARY_BODY
+		                               : IMAP_SUMMARY_BODYSTRUCTURE,
+		                       error);
 		if (summary == NULL)
 			return FALSE;
-	} else if (a->kind >= IMAP_FETCH_RFC822
-	           && a->kind <= IMAP_FETCH_SECTION
+	} else if (a->kind >= IMAP_FETCH_RFC822 && a->kind <= IMAP_FETCH_SECTION
 	           && (m = imap_session_mime(s, info->uid, error)) == NULL) {
 		return FALSE;
 	}

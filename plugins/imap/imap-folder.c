@@ -108,7 +108,8 @@ imap_proceed_rename(ImapSession *s, ImapCmd *c)
 	g_autoptr(GError) error = NULL;
 	gboolean ok;
 
-	if (from == NULL || (to = imap_mailbox_arg(s, imap_cmd_arg(c, 1))) == NULL)
+	if (from == NULL
+	    || (to = imap_mailbox_arg(s, imap_cmd_arg(c, 1))) == NULL)
 		return;
 	ok = s->storage->rename_folder(s->user, from, to, s->storage_data,
 	                               &error);
@@ -311,8 +312,8 @@ known_option(const char *option, gboolean ret)
 {
 	return ret ? g_ascii_strcasecmp(option, "CHILDREN") == 0
 	           : g_ascii_strcasecmp(option, "REMOTE") == 0
-	                     || g_ascii_strcasecmp(option, "RECURSIVEMATCH")
-	                                == 0;
+	                       || g_ascii_strcasecmp(option, "RECURSIVEMATCH")
+	                                  == 0;
 }
 
 static gboolean
@@ -336,7 +337,8 @@ list_options(const ImapArg *opts, ListArgs *a, gboolean ret)
 			a->ret_status = next;
 			i++;
 		} else if (!known_option(o->str, ret)) {
-			return FALSE; /* RFC 5258 3: BAD for what we do not know */
+			return FALSE; /* RFC 5258 3: BAD for what we do not know
+			               */
 		}
 	}
 	return TRUE;

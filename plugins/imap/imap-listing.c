@@ -51,9 +51,8 @@ same_list(GPtrArray *a, GPtrArray *b)
 GPtrArray *
 imap_listing_share(ImapSession *s, GPtrArray *list)
 {
-	g_autofree char *key = g_strdup_printf("%s\n%s\n%u", s->user,
-	                                       s->view.name,
-	                                       s->view.uidvalidity);
+	g_autofree char *key = g_strdup_printf(
+		"%s\n%s\n%u", s->user, s->view.name, s->view.uidvalidity);
 	GPtrArray *known;
 
 	if (listings == NULL)

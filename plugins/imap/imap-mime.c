@@ -26,7 +26,7 @@ struct ImapMime {
 	GBytes *bytes;
 	const char *data;
 	gsize len;
-	Part *root;     /* parsed at the first need: see root() */
+	Part *root;    /* parsed at the first need: see root() */
 	gsize body_at; /* where the top-level body starts */
 	guint n_parts;
 	char *envelope, *bs, *body;

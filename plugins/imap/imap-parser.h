@@ -13,7 +13,7 @@
 #define IMAP_MAX_LINE (64 * 1024)
 #define IMAP_MAX_DEPTH 16
 #define IMAP_MAX_LITERAL_ANON (4 * 1024) /* before login */
-#define IMAP_SEQ_STAR 0 /* no number is 0 */
+#define IMAP_SEQ_STAR 0                  /* no number is 0 */
 
 typedef enum {
 	IMAP_ARG_ATOM = 1,

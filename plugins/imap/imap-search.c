@@ -374,7 +374,8 @@ search_args(ImapSession *s, ImapCmd *c, Search *q)
 
 	if (a && a->type == IMAP_ARG_ATOM
 	    && g_ascii_strcasecmp(a->str, "RETURN") == 0) {
-		if (!imap_parse_search_return(imap_cmd_arg(c, 1), &q->options)) {
+		if (!imap_parse_search_return(imap_cmd_arg(c, 1),
+		                              &q->options)) {
 			imap_tagged(s, "BAD Unknown RETURN options");
 			return FALSE;
 		}

@@ -163,7 +163,8 @@ imap_proceed_append(ImapSession *s, ImapCmd *c)
 		}
 		i++;
 	}
-	if ((a = imap_cmd_arg(c, i)) && a->type == IMAP_ARG_STRING && !a->literal) {
+	if ((a = imap_cmd_arg(c, i)) && a->type == IMAP_ARG_STRING
+	    && !a->literal) {
 		if (!parse_date(a->str, &date)) {
 			imap_tagged(s, "BAD Bad date-time");
 			return;
@@ -215,7 +216,8 @@ store_args(ImapSession *s, ImapCmd *c, StoreArgs *a, GArray **idx)
 	if ((c->args->len != 3 && c->args->len != 4)
 	    || set->type != IMAP_ARG_ATOM || item->type != IMAP_ARG_ATOM
 	    || (*idx = imap_view_set(s, set->str, s->uid)) == NULL
-	    || !imap_parse_flags(imap_cmd_arg(c, n + 1), &a->flags, a->keywords)) {
+	    || !imap_parse_flags(imap_cmd_arg(c, n + 1), &a->flags,
+	                         a->keywords)) {
 		imap_tagged(s, "BAD Usage: STORE set [(UNCHANGEDSINCE n)] "
 		               "[+-]FLAGS[.SILENT] flags");
 		return FALSE;

@@ -51,9 +51,9 @@ make(ImapMime *m, ImapSummaryKind kind)
 const char *
 imap_summary(ImapSession *s, guint32 uid, ImapSummaryKind kind, GError **error)
 {
-	g_autofree char *key = g_strdup_printf("%s\n%s\n%u\n%u", s->user,
-	                                       s->view.name,
-	                                       s->view.uidvalidity, uid);
+	g_autofree char *key
+		= g_strdup_printf("%s\n%s\n%u\n%u", s->user, s->view.name,
+	                          s->view.uidvalidity, uid);
 	Summary *summary;
 	ImapMime *m;
 

@@ -285,7 +285,8 @@ select_args(ImapSession *s, ImapCmd *c, char **name, ImapSelectParams *p)
 	}
 	if ((*name = imap_mailbox_arg(s, imap_cmd_arg(c, 0))) == NULL)
 		return FALSE;
-	if (c->args->len == 2 && !imap_parse_select_params(imap_cmd_arg(c, 1), p)) {
+	if (c->args->len == 2
+	    && !imap_parse_select_params(imap_cmd_arg(c, 1), p)) {
 		imap_tagged(s, "BAD Unknown or malformed %s parameters",
 		            c->name);
 		return FALSE;

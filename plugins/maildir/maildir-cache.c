@@ -71,7 +71,8 @@ maildir_cache_keep(MaildirStore *store, MaildirFolder *folder)
 	while (g_queue_get_length(&store->cached_order) > CACHED_MAX) {
 		const char *oldest = g_queue_peek_tail(&store->cached_order);
 
-		cached_remove(store, g_hash_table_lookup(store->cached, oldest));
+		cached_remove(store,
+		              g_hash_table_lookup(store->cached, oldest));
 	}
 }
 

@@ -229,8 +229,7 @@ message_place(MaildirFolder *folder,
 		                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	*dir_fd = folder->dir_fd;
 	if (*dir_fd < 0) {
-		maildir_set_error(error, errno, "cannot open %s",
-		                  folder->path);
+		maildir_set_error(error, errno, "cannot open %s", folder->path);
 	} else if ((!force && folder->index != NULL && !folder->index->stale)
 	           || maildir_sync(folder,
 	                           force ? MAILDIR_SYNC_FORCE
@@ -292,8 +291,8 @@ maildir_fetch(RavenMailbox *mailbox, guint32 uid, GError **error)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int dir_fd;
 		g_autoptr(GError) place_error = NULL;
-		g_autofree char *place = message_place(
-			folder, uid, attempt > 0, &dir_fd, &place_error);
+		g_autofree char *place = message_place(folder, uid, attempt > 0,
+		                                       &dir_fd, &place_error);
 		GBytes *bytes;
 
 		if (place == NULL && attempt == 0
@@ -310,8 +309,8 @@ maildir_fetch(RavenMailbox *mailbox, guint32 uid, GError **error)
 		if (errno != ENOENT) {
 			g_set_error(error, RAVEN_STORAGE_ERROR,
 			            RAVEN_STORAGE_ERROR_IO,
-			            "cannot read %s/%s: %s", folder->path, place,
-			            g_strerror(errno));
+			            "cannot read %s/%s: %s", folder->path,
+			            place, g_strerror(errno));
 			return NULL;
 		}
 	}
@@ -361,10 +360,10 @@ rename_record(MaildirFolder *folder,
 	g_autofree char *to = g_build_filename(folder->path, "cur", name, NULL);
 	MaildirOwnChange change;
 
-	maildir_own_change_begin(folder,
-	                         MAILDIR_DIR_CUR
-	                                 | (record->in_new ? MAILDIR_DIR_NEW : 0),
-	                         &change);
+	maildir_own_change_begin(
+		folder,
+		MAILDIR_DIR_CUR | (record->in_new ? MAILDIR_DIR_NEW : 0),
+		&change);
 	if (rename(from, to) < 0)
 		return errno;
 	maildir_own_change_end(folder, &change);

@@ -81,7 +81,7 @@ struct MaildirStore {
 	gint index_reads;    /* index files read and parsed (atomic) */
 	/* Indexes of folders nobody holds, kept to spare the next open
 	 * reading them again (maildir-cache.c); under lock. */
-	GHashTable *cached; /* path -> MaildirCached */
+	GHashTable *cached;  /* path -> MaildirCached */
 	GQueue cached_order; /* paths, most recently kept first */
 	gsize expunged_max;  /* bytes of a folder's expunge log, about */
 	/* For tests: called before each shared directory fsync. */
@@ -172,11 +172,11 @@ struct MaildirIndex {
 	/* Read from a file written before the last boot: later writes may
 	 * be lost, so numbering resumed at the marks; scan the folder. */
 	gboolean stale;
-	GPtrArray *records;  /* MaildirRecord *, UID order */
-	GHashTable *by_base; /* base name -> MaildirRecord * */
-	MaildirFileId file;  /* the index file as last read or written */
+	GPtrArray *records;      /* MaildirRecord *, UID order */
+	GHashTable *by_base;     /* base name -> MaildirRecord * */
+	MaildirFileId file;      /* the index file as last read or written */
 	MaildirDirStamp dirs[2]; /* new/ and cur/ (maildir-sync.c) */
-	gboolean dirty;     /* differs from the file */
+	gboolean dirty;          /* differs from the file */
 	/* Differs other than by records added at the end (else those are
 	 * appended to the file); records[0..in_file) are in the file. */
 	gboolean rewrite;
