@@ -125,11 +125,29 @@ test_mx_order(void)
 	g_assert_true(seen[0] && seen[1]);
 }
 
+static void
+test_mx_drop_self(void)
+{
+	g_auto(GStrv) three
+		= g_strsplit("a.test mx.example.test c.test", " ", -1);
+	g_auto(GStrv) first = g_strsplit("MX.Example.test b.test", " ", -1);
+	g_auto(GStrv) other = g_strsplit("a.test b.test", " ", -1);
+
+	/* ours and everything less preferred go */
+	g_assert_cmpuint(smtp_mx_drop_self(three, "mx.example.test"), ==, 1);
+	g_assert_cmpstr(three[0], ==, "a.test");
+	g_assert_null(three[1]);
+	g_assert_cmpuint(smtp_mx_drop_self(first, "mx.example.test"), ==, 0);
+	g_assert_null(first[0]);
+	g_assert_cmpuint(smtp_mx_drop_self(other, "mx.example.test"), ==, 2);
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/smtp/route/next-hop", test_next_hop);
 	g_test_add_func("/smtp/route/mx-order", test_mx_order);
+	g_test_add_func("/smtp/route/mx-drop-self", test_mx_drop_self);
 	return g_test_run();
 }

@@ -226,6 +226,14 @@ find_hosts(SmtpOutbound *o,
 		fail_all(job, results, RAVEN_TRANSPORT_FAILED, "5.1.10", why);
 		return FALSE;
 	}
+	if (choice == SMTP_MX_HOSTS
+	    && smtp_mx_drop_self(hosts->names, o->helo) == 0) {
+		why = g_strdup_printf("mail for %s loops back to myself (%s "
+		                      "is its best MX host)",
+		                      job->domain, o->helo);
+		fail_all(job, results, RAVEN_TRANSPORT_FAILED, "5.4.6", why);
+		return FALSE;
+	}
 	if (choice == SMTP_MX_NONE) {
 		/* RFC 5321 5.1: no MX, the domain is its own host */
 		hosts->names = one_name(job->domain);

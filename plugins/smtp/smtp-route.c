@@ -112,3 +112,15 @@ smtp_mx_order(GList *records, GRand *rand, char ***names)
 		(*names)[i] = g_strdup(g_array_index(mx, MxEntry, i).name);
 	return SMTP_MX_HOSTS;
 }
+
+guint
+smtp_mx_drop_self(char **names, const char *self)
+{
+	guint n = 0;
+
+	while (names[n] && g_ascii_strcasecmp(names[n], self) != 0)
+		n++;
+	for (guint i = n; names[i]; i++)
+		g_clear_pointer(&names[i], g_free);
+	return n;
+}

@@ -38,6 +38,11 @@ typedef enum {
  * full, NULL-terminated) with SMTP_MX_HOSTS, else NULL. */
 SmtpMxChoice smtp_mx_order(GList *records, GRand *rand, char ***names);
 
+/* RFC 5321 5.1: where this server (`self`, its host name) is among the MX
+ * hosts in order, it and every host after it are dropped, or mail would
+ * loop.  Returns how many are left. */
+guint smtp_mx_drop_self(char **names, const char *self);
+
 G_END_DECLS
 
 #endif /* SMTP_ROUTE_H */
