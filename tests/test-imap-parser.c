@@ -130,6 +130,58 @@ test_fetch_att(void)
 	g_assert_false(imap_parse_fetch_att("BOGUS", &a));
 }
 
+/* RFC 3516: BINARY[part]<partial>, BINARY.PEEK, BINARY.SIZE[part]; the
+ * section is part numbers only, and BINARY.SIZE takes no partial. */
+/* RFC 9051: an astring may be the atom NIL, which is the text "NIL". */
+static void
+test_nil_astring(void)
+{
+	static const char line[] = "t LIST nil NIL";
+	ImapCommand cmd;
+	const char *problem = NULL, *v = NULL;
+
+	g_assert_true(imap_parse_command(line, strlen(line), &cmd, &problem));
+	g_assert_cmpint(((ImapArg *)cmd.args->pdata[0])->type, ==,
+	                IMAP_ARG_NIL);
+	g_assert_true(imap_arg_astring(cmd.args->pdata[0], &v));
+	g_assert_cmpstr(v, ==, "nil");
+	g_assert_true(imap_arg_astring(cmd.args->pdata[1], &v));
+	g_assert_cmpstr(v, ==, "NIL");
+	imap_command_clear(&cmd);
+}
+
+static void
+test_fetch_att_binary(void)
+{
+	static const char *const bad[] = {
+		"BINARY[1.HEADER]",    "BINARY[TEXT]",   "BINARY[1.MIME]",
+		"BINARY.SIZE[1]<0.5>", "BINARY.PEEK",    "BINARY[0]",
+		"BINARY.FOO[1]",       "BINARY[1]<0.0>",
+	};
+	ImapFetchAtt a;
+
+	g_assert_true(imap_parse_fetch_att("binary.peek[1.2]<3.4>", &a));
+	g_assert_cmpint(a.kind, ==, IMAP_FETCH_BINARY);
+	g_assert_true(a.peek);
+	g_assert_cmpuint(a.n_part, ==, 2);
+	g_assert_true(a.partial);
+	g_assert_cmpuint(a.offset, ==, 3);
+	g_assert_cmpuint(a.count, ==, 4);
+	g_assert_cmpstr(a.section, ==, "1.2");
+	imap_fetch_att_clear(&a);
+	g_assert_true(imap_parse_fetch_att("BINARY[]", &a));
+	g_assert_cmpint(a.kind, ==, IMAP_FETCH_BINARY);
+	g_assert_false(a.peek);
+	g_assert_cmpuint(a.n_part, ==, 0);
+	imap_fetch_att_clear(&a);
+	g_assert_true(imap_parse_fetch_att("BINARY.SIZE[3]", &a));
+	g_assert_cmpint(a.kind, ==, IMAP_FETCH_BINARY_SIZE);
+	g_assert_cmpstr(a.section, ==, "3");
+	imap_fetch_att_clear(&a);
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++)
+		g_assert_false(imap_parse_fetch_att(bad[i], &a));
+}
+
 static void
 test_utf7(void)
 {
@@ -413,6 +465,8 @@ main(int argc, char **argv)
 	g_test_add_func("/imap/parser/literal-line", test_literal_line);
 	g_test_add_func("/imap/parser/seqset", test_seqset);
 	g_test_add_func("/imap/parser/fetch-att", test_fetch_att);
+	g_test_add_func("/imap/parser/fetch-att-binary", test_fetch_att_binary);
+	g_test_add_func("/imap/parser/nil-astring", test_nil_astring);
 	g_test_add_func("/imap/parser/utf7", test_utf7);
 	g_test_add_func("/imap/parser/list-match", test_list_match);
 	g_test_add_func("/imap/params/modseq", test_modseq);

@@ -140,8 +140,7 @@ proceed_enable(ImapSession *s, ImapCmd *c)
 	const char *name;
 
 	for (guint i = 0; i < c->args->len; i++) {
-		if (!imap_arg_astring(imap_cmd_arg(c, i), &name)
-		    || name == NULL)
+		if (!imap_arg_astring(imap_cmd_arg(c, i), &name))
 			continue;
 		for (guint k = 0; k < G_N_ELEMENTS(extensions); k++) {
 			ImapExtension ext = extensions[k].ext;
@@ -227,8 +226,7 @@ proceed_login(ImapSession *s, ImapCmd *c)
 	const char *user, *password;
 
 	if (c->args->len != 2 || !imap_arg_astring(imap_cmd_arg(c, 0), &user)
-	    || !imap_arg_astring(imap_cmd_arg(c, 1), &password) || !user
-	    || !password) {
+	    || !imap_arg_astring(imap_cmd_arg(c, 1), &password)) {
 		imap_tagged(s, "BAD Usage: LOGIN user password");
 		return;
 	}
@@ -274,7 +272,7 @@ proceed_authenticate(ImapSession *s, ImapCmd *c)
 	const char *mech, *ir = NULL;
 
 	if (c->args->len < 1 || c->args->len > 2
-	    || !imap_arg_astring(imap_cmd_arg(c, 0), &mech) || mech == NULL
+	    || !imap_arg_astring(imap_cmd_arg(c, 0), &mech)
 	    || (c->args->len == 2
 	        && !imap_arg_astring(imap_cmd_arg(c, 1), &ir))) {
 		imap_tagged(s, "BAD Usage: AUTHENTICATE mechanism [response]");

@@ -18,6 +18,14 @@
  * of a large mailbox does not keep every message in memory. */
 #define MIME_CACHE_MAX_BYTES (16 * 1024 * 1024)
 
+/* BINARY of a part whose Content-Transfer-Encoding is unknown: the FETCH
+ * ends in NO [UNKNOWN-CTE] (RFC 3516 4.3). */
+static GQuark
+unknown_cte_quark(void)
+{
+	return g_quark_from_static_string("imap-unknown-cte-quark");
+}
+
 ImapMime *
 imap_session_mime(ImapSession *s, guint32 uid, GError **error)
 {
@@ -87,11 +95,14 @@ append_date(GString *out, gint64 t)
 	g_string_append_printf(out, "\"%s\"", s);
 }
 
+/* A literal; a literal8 "~{n}" when `binary` data holds NUL, which a
+ * literal may not (RFC 3516 4.3). */
 static void
 append_literal(GString *out, GBytes *b, const ImapFetchAtt *att)
 {
 	gsize len = 0;
 	const char *d = b ? g_bytes_get_data(b, &len) : "";
+	gboolean binary = att && att->kind == IMAP_FETCH_BINARY;
 
 	if (att && att->partial) {
 		gsize off = (gsize)MIN(att->offset, len);
@@ -99,6 +110,8 @@ append_literal(GString *out, GBytes *b, const ImapFetchAtt *att)
 		d += off;
 		len = (gsize)MIN(att->count, len - off);
 	}
+	if (binary && memchr(d, '\0', len) != NULL)
+		g_string_append_c(out, '~');
 	g_string_append_printf(out, "{%" G_GSIZE_FORMAT "}\r\n", len);
 	g_string_append_len(out, d, (gssize)len);
 }
@@ -109,6 +122,34 @@ whole_part(ImapMime *m, ImapSectionText text)
 	ImapFetchAtt att = { .text = text };
 
 	return imap_mime_section(m, &att);
+}
+
+/* BINARY[..]<..> or BINARY.SIZE[..]; FALSE with `error` in the
+ * unknown_cte domain. */
+static gboolean
+fetch_binary(ImapMime *m, const ImapFetchAtt *a, GString *out, GError **error)
+{
+	g_autoptr(GBytes) b = NULL;
+
+	if (!imap_mime_binary(m, a, &b)) {
+		g_set_error(error, unknown_cte_quark(), 0,
+		            "Unknown Content-Transfer-Encoding");
+		return FALSE;
+	}
+	if (a->kind == IMAP_FETCH_BINARY_SIZE) {
+		g_string_append_printf(out, "BINARY.SIZE[%s] %" G_GSIZE_FORMAT,
+		                       a->section, b ? g_bytes_get_size(b) : 0);
+		return TRUE;
+	}
+	/* The origin as RFC 3516's grammar has it (RFC 9051's dropped it,
+	 * erratum 7246; clients and imaptest expect it). */
+	g_string_append_printf(out, "BINARY[%s]", a->section);
+	if (a->partial)
+		g_string_append_printf(out, "<%" G_GUINT64_FORMAT ">",
+		                       a->offset);
+	g_string_append_c(out, ' ');
+	append_literal(out, b, a);
+	return TRUE;
 }
 
 /* One attribute's "NAME value"; FALSE with `error` when the message is
@@ -138,7 +179,10 @@ fetch_att(ImapSession *s,
 		                       error);
 		if (summary == NULL)
 			return FALSE;
-	} else if (a->kind >= IMAP_FETCH_RFC822 && a->kind <= IMAP_FETCH_SECTION
+	} else if (((a->kind >= IMAP_FETCH_RFC822
+	             && a->kind <= IMAP_FETCH_SECTION)
+	            || a->kind == IMAP_FETCH_BINARY
+	            || a->kind == IMAP_FETCH_BINARY_SIZE)
 	           && (m = imap_session_mime(s, info->uid, error)) == NULL) {
 		return FALSE;
 	}
@@ -193,6 +237,9 @@ fetch_att(ImapSession *s,
 		g_string_append_c(out, ' ');
 		append_literal(out, b, a);
 		break;
+	case IMAP_FETCH_BINARY:
+	case IMAP_FETCH_BINARY_SIZE:
+		return fetch_binary(m, a, out, error);
 	}
 	return TRUE;
 }
@@ -224,7 +271,9 @@ sets_seen(GArray *atts)
 
 		if (a->kind == IMAP_FETCH_RFC822
 		    || a->kind == IMAP_FETCH_RFC822_TEXT
-		    || (a->kind == IMAP_FETCH_SECTION && !a->peek))
+		    || ((a->kind == IMAP_FETCH_SECTION
+		         || a->kind == IMAP_FETCH_BINARY)
+		        && !a->peek))
 			return TRUE;
 	}
 	return FALSE;
@@ -357,7 +406,7 @@ imap_proceed_fetch(ImapSession *s, ImapCmd *c)
 	g_autoptr(GArray) marked = NULL;
 	g_autoptr(GError) error = NULL;
 	ImapFetchMods mods = { 0 };
-	guint missing = 0, m = 0;
+	guint missing = 0, unknown = 0, m = 0;
 
 	if (c->args->len < 2 || c->args->len > 3 || set->type != IMAP_ARG_ATOM
 	    || (idx = imap_view_set(s, set->str, s->uid)) == NULL
@@ -382,11 +431,18 @@ imap_proceed_fetch(ImapSession *s, ImapCmd *c)
 
 		m += was_marked;
 		if (!fetch_one(s, i, atts, was_marked, &error)) {
-			missing++; /* expunged by another session meanwhile */
+			/* else expunged by another session meanwhile */
+			if (error->domain == unknown_cte_quark())
+				unknown++;
+			else
+				missing++;
 			g_clear_error(&error);
 		}
 	}
-	if (missing)
+	if (unknown)
+		imap_tagged(s, "NO [UNKNOWN-CTE] Cannot decode a part's "
+		               "Content-Transfer-Encoding");
+	else if (missing)
 		imap_tagged(s,
 		            "NO [EXPUNGEISSUED] Some messages were expunged");
 	else

@@ -18,8 +18,7 @@ imap_mailbox_arg(ImapSession *s, const ImapArg *arg)
 	const char *name;
 	char *utf8;
 
-	if (!imap_arg_astring(arg, &name) || name == NULL
-	    || strlen(name) != arg->len) {
+	if (!imap_arg_astring(arg, &name) || strlen(name) != arg->len) {
 		imap_tagged(s, "BAD Expected a mailbox name");
 		return NULL;
 	}
@@ -148,6 +147,20 @@ imap_proceed_unsubscribe(ImapSession *s, ImapCmd *c)
 
 /* ---- STATUS */
 
+/* SIZE (RFC 8438) and DELETED (RFC 9051 6.3.11) need every message. */
+static void
+count_messages(ImapSession *s, RavenMailbox *mb, guint64 *size, guint *deleted)
+{
+	g_autoptr(GPtrArray) all = s->storage->list_messages(mb, NULL);
+
+	for (guint j = 0; all && j < all->len; j++) {
+		const RavenMessageInfo *info = all->pdata[j];
+
+		*size += info->message_size;
+		*deleted += (info->flags & RAVEN_FLAG_DELETED) != 0;
+	}
+}
+
 static gboolean
 status_items(ImapSession *s,
              const char *name,
@@ -158,6 +171,8 @@ status_items(ImapSession *s,
 	RavenMailboxStatus st = { .size = sizeof st };
 	RavenMailbox *mb;
 	guint64 size = 0;
+	guint deleted = 0;
+	gboolean listed = FALSE;
 
 	if ((mb = s->storage->open(s->user, name, s->storage_data, error))
 	    == NULL)
@@ -173,13 +188,11 @@ status_items(ImapSession *s,
 		/* RFC 7162 3.1: a CONDSTORE enabling command. */
 		if (g_ascii_strcasecmp(w, "HIGHESTMODSEQ") == 0)
 			s->condstore = TRUE;
-		if (g_ascii_strcasecmp(w, "SIZE") == 0) {
-			g_autoptr(GPtrArray) all
-				= s->storage->list_messages(mb, NULL);
-
-			for (guint j = 0; all && j < all->len; j++)
-				size += ((RavenMessageInfo *)all->pdata[j])
-				                ->message_size;
+		if (!listed
+		    && (g_ascii_strcasecmp(w, "SIZE") == 0
+		        || g_ascii_strcasecmp(w, "DELETED") == 0)) {
+			count_messages(s, mb, &size, &deleted);
+			listed = TRUE;
 		}
 		if (g_ascii_strcasecmp(w, "MESSAGES") == 0)
 			g_string_append_printf(out, "MESSAGES %u ",
@@ -200,7 +213,9 @@ status_items(ImapSession *s,
 			g_string_append_printf(
 				out, "HIGHESTMODSEQ %" G_GUINT64_FORMAT " ",
 				st.highest_modseq);
-		else if (g_ascii_strcasecmp(w, "DELETED") != 0) {
+		else if (g_ascii_strcasecmp(w, "DELETED") == 0)
+			g_string_append_printf(out, "DELETED %u ", deleted);
+		else {
 			s->storage->close(mb);
 			g_set_error(error, G_IO_ERROR,
 			            G_IO_ERROR_INVALID_ARGUMENT,
@@ -356,15 +371,15 @@ list_args(ImapCmd *c, ListArgs *a)
 			return FALSE;
 		i = 1;
 	}
-	if (!imap_arg_astring(imap_cmd_arg(c, i), &ref) || ref == NULL
+	if (!imap_arg_astring(imap_cmd_arg(c, i), &ref)
 	    || (p = imap_cmd_arg(c, i + 1)) == NULL)
 		return FALSE;
 	if (p->type == IMAP_ARG_LIST) {
 		for (guint j = 0; j < p->list->len; j++)
-			if (imap_arg_astring(p->list->pdata[j], &pat) && pat)
+			if (imap_arg_astring(p->list->pdata[j], &pat))
 				g_ptr_array_add(a->patterns,
 				                full_pattern(ref, pat));
-	} else if (imap_arg_astring(p, &pat) && pat) {
+	} else if (imap_arg_astring(p, &pat)) {
 		g_ptr_array_add(a->patterns, full_pattern(ref, pat));
 	}
 	i += 2;

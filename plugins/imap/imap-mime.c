@@ -616,3 +616,96 @@ imap_mime_section(ImapMime *m, const ImapFetchAtt *att)
 		return header_fields(m, p->hdr, p->body, att);
 	}
 }
+
+/* ---- BINARY (RFC 3516) */
+
+/* [start, end) without the white space that ends its lines, which a
+ * quoted-printable decoder must drop (RFC 2045 6.7 (3)) and GMime keeps;
+ * so "= " at a line's end is a soft line break too. */
+static GString *
+strip_trailing_space(const char *d, gsize start, gsize end)
+{
+	GString *out = g_string_sized_new(end - start);
+
+	for (gsize i = start; i < end;) {
+		const char *lf = memchr(d + i, '\n', end - i);
+		gsize next = lf ? (gsize)(lf - d) + 1 : end;
+		gsize stop = lf ? (gsize)(lf - d) : end;
+
+		if (stop > i && d[stop - 1] == '\r')
+			stop--;
+		while (stop > i && (d[stop - 1] == ' ' || d[stop - 1] == '\t'))
+			stop--;
+		g_string_append_len(out, d + i, (gssize)(stop - i));
+		if (lf)
+			g_string_append(out, "\r\n");
+		i = next;
+	}
+	return out;
+}
+
+/* Append the body of `p` without its Content-Transfer-Encoding; FALSE for
+ * an encoding GMime cannot decode. */
+static gboolean
+decode_body(ImapMime *m, Part *p, GByteArray *out)
+{
+	g_autofree char *cte = header_get(m->data, p->hdr, p->body,
+	                                  "Content-Transfer-Encoding");
+	GMimeContentEncoding enc
+		= cte ? g_mime_content_encoding_from_string(cte)
+	              : GMIME_CONTENT_ENCODING_7BIT;
+	const char *in = m->data + p->body;
+	gsize len = p->end - p->body, at = out->len;
+	g_autoptr(GString) qp = NULL;
+	GMimeEncoding state;
+
+	switch (enc) {
+	case GMIME_CONTENT_ENCODING_7BIT:
+	case GMIME_CONTENT_ENCODING_8BIT:
+	case GMIME_CONTENT_ENCODING_BINARY:
+		g_byte_array_append(out, (const guint8 *)in, (guint)len);
+		return TRUE;
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		qp = strip_trailing_space(m->data, p->body, p->end);
+		in = qp->str;
+		len = qp->len;
+		break;
+	case GMIME_CONTENT_ENCODING_BASE64:
+		break;
+	default: /* x-uuencode needs its "begin" line found first */
+		return FALSE;
+	}
+	g_mime_encoding_init_decode(&state, enc);
+	g_byte_array_set_size(
+		out, (guint)(at + g_mime_encoding_outlen(&state, len)));
+	len = g_mime_encoding_flush(&state, in, len, (char *)out->data + at);
+	g_byte_array_set_size(out, (guint)(at + len));
+	return TRUE;
+}
+
+gboolean
+imap_mime_binary(ImapMime *m, const ImapFetchAtt *att, GBytes **out)
+{
+	g_autoptr(GByteArray) data = g_byte_array_new();
+	Part *p = att->n_part == 0 ? root(m) : find_part(m, att);
+
+	*out = NULL;
+	if (p == NULL)
+		return TRUE;
+	/* A multipart or message/rfc822 part is sent as it is: its encoding
+	 * can only be 7bit, 8bit or binary (RFC 2045 6.4). */
+	if (p->children || p->message) {
+		*out = att->n_part == 0
+		               ? g_bytes_ref(m->bytes)
+		               : g_bytes_new_from_bytes(m->bytes, p->body,
+		                                        p->end - p->body);
+		return TRUE;
+	}
+	if (att->n_part == 0)
+		g_byte_array_append(data, (const guint8 *)m->data,
+		                    (guint)p->body);
+	if (!decode_body(m, p, data))
+		return FALSE;
+	*out = g_byte_array_free_to_bytes(g_steal_pointer(&data));
+	return TRUE;
+}

@@ -37,7 +37,7 @@ imap_arg_astring(const ImapArg *arg, const char **out)
 {
 	if (arg == NULL || arg->type == IMAP_ARG_LIST)
 		return FALSE;
-	*out = arg->type == IMAP_ARG_NIL ? NULL : arg->str;
+	*out = arg->str;
 	return TRUE;
 }
 
@@ -123,7 +123,7 @@ parse_atom(Cursor *c)
 	if (c->p == start)
 		return fail(c, "Expected an atom");
 	if (c->p - start == 3 && g_ascii_strncasecmp(start, "NIL", 3) == 0)
-		return arg_new(IMAP_ARG_NIL, NULL, 0);
+		return arg_new(IMAP_ARG_NIL, start, 3);
 	return arg_new(IMAP_ARG_ATOM, start, (gsize)(c->p - start));
 }
 

@@ -24,7 +24,7 @@ typedef enum {
 
 typedef struct {
 	ImapArgType type;
-	char *str; /* ATOM and STRING: NUL-terminated copy */
+	char *str; /* NUL-terminated copy; NIL's as written */
 	gsize len; /* its length (a literal may hold NUL) */
 	gboolean literal;
 	GPtrArray *list; /* LIST: ImapArg * */
@@ -54,6 +54,8 @@ typedef enum {
 	IMAP_FETCH_BODY, /* BODY without a section: non-extensible structure */
 	IMAP_FETCH_SECTION,
 	IMAP_FETCH_MODSEQ,
+	IMAP_FETCH_BINARY,      /* RFC 3516: BINARY[1.2]<0.10>, decoded */
+	IMAP_FETCH_BINARY_SIZE, /* BINARY.SIZE[1.2] */
 } ImapFetchKind;
 
 typedef enum {
@@ -96,7 +98,9 @@ gboolean imap_parse_command(const char *data,
 void imap_command_clear(ImapCommand *cmd);
 void imap_arg_free(gpointer arg);
 
-/* A string-ish argument: atom, string or NIL (as NULL); FALSE otherwise. */
+/* An astring: atom, string or the atom NIL, which RFC 9051's grammar
+ * reads as the text "NIL" wherever an astring, mailbox, list-mailbox,
+ * flag or search key goes; FALSE for a list.  (*out is never NULL.) */
 gboolean imap_arg_astring(const ImapArg *arg, const char **out);
 
 /* "1:*,4,7:9" into `ranges` (ImapRange); FALSE when malformed. */
@@ -161,7 +165,8 @@ typedef enum {
 } ImapSearchReturn;
 gboolean imap_parse_search_return(const ImapArg *list, guint *options);
 
-/* One FETCH attribute atom, e.g. "BODY.PEEK[1.HEADER]<0.100>". */
+/* One FETCH attribute atom, e.g. "BODY.PEEK[1.HEADER]<0.100>" or
+ * "BINARY.PEEK[1]" (whose section is part numbers only). */
 gboolean imap_parse_fetch_att(const char *atom, ImapFetchAtt *att);
 void imap_fetch_att_clear(ImapFetchAtt *att);
 

@@ -37,7 +37,7 @@ next_string(Eval *e)
 		e->problem = "Missing search argument";
 		return "";
 	}
-	return v ? v : "NIL"; /* an astring may be the atom NIL */
+	return v;
 }
 
 static ImapMime *

@@ -16,7 +16,8 @@ static const char *const flag_names[]
 static gboolean
 parse_flag(const ImapArg *a, guint *flags, GPtrArray *keywords)
 {
-	if (a->type != IMAP_ARG_ATOM)
+	/* NIL is an atom, so a keyword too (RFC 9051 flag-keyword). */
+	if (a->type != IMAP_ARG_ATOM && a->type != IMAP_ARG_NIL)
 		return FALSE;
 	for (guint i = 0; i < G_N_ELEMENTS(flag_names); i++)
 		if (g_ascii_strcasecmp(a->str, flag_names[i]) == 0) {

@@ -118,6 +118,34 @@ parse_partial(const char *p, ImapFetchAtt *att)
 	return att->count > 0 && end[0] == '>' && end[1] == '\0';
 }
 
+/* The name before '[': BODY, BODY.PEEK, BINARY, BINARY.PEEK or
+ * BINARY.SIZE. */
+static gboolean
+section_kind(const char *atom, gsize head, ImapFetchAtt *att)
+{
+	static const struct {
+		const char *name;
+		ImapFetchKind kind;
+		gboolean peek;
+	} names[] = {
+		{ "BODY", IMAP_FETCH_SECTION, FALSE },
+		{ "BODY.PEEK", IMAP_FETCH_SECTION, TRUE },
+		{ "BINARY", IMAP_FETCH_BINARY, FALSE },
+		{ "BINARY.PEEK", IMAP_FETCH_BINARY, TRUE },
+		{ "BINARY.SIZE", IMAP_FETCH_BINARY_SIZE, TRUE },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (strlen(names[i].name) == head
+		    && g_ascii_strncasecmp(atom, names[i].name, head) == 0) {
+			att->kind = names[i].kind;
+			att->peek = names[i].peek;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 gboolean
 imap_parse_fetch_att(const char *atom, ImapFetchAtt *att)
 {
@@ -135,15 +163,15 @@ imap_parse_fetch_att(const char *atom, ImapFetchAtt *att)
 			}
 		return FALSE;
 	}
-	if (head == 9 && g_ascii_strncasecmp(atom, "BODY.PEEK", 9) == 0)
-		att->peek = TRUE;
-	else if (head != 4 || g_ascii_strncasecmp(atom, "BODY", 4) != 0)
-		return FALSE;
-	att->kind = IMAP_FETCH_SECTION;
-	if ((close = strrchr(open, ']')) == NULL)
+	if (!section_kind(atom, head, att)
+	    || (close = strrchr(open, ']')) == NULL)
 		return FALSE;
 	section = g_strndup(open + 1, (gsize)(close - open - 1));
-	if (!parse_section(section, att) || !parse_partial(close + 1, att)) {
+	if (!parse_section(section, att)
+	    || (att->kind != IMAP_FETCH_SECTION
+	        && att->text != IMAP_SECTION_ALL)
+	    || (att->kind == IMAP_FETCH_BINARY_SIZE && close[1] != '\0')
+	    || !parse_partial(close + 1, att)) {
 		imap_fetch_att_clear(att);
 		return FALSE;
 	}

@@ -256,6 +256,11 @@ const char *imap_mime_bodystructure(ImapMime *m, gboolean extended);
 /* The bytes of a section (transfer full); NULL for no such part, which
  * FETCH answers as an empty string. */
 GBytes *imap_mime_section(ImapMime *m, const ImapFetchAtt *att);
+/* BINARY[section] (RFC 3516): a leaf part's body with its
+ * Content-Transfer-Encoding undone, the whole message with its body's
+ * undone, a multipart or message/rfc822 part as it is (transfer full);
+ * NULL for no such part.  FALSE for an encoding it cannot undo. */
+gboolean imap_mime_binary(ImapMime *m, const ImapFetchAtt *att, GBytes **out);
 /* A header value (unfolded) or NULL, for SEARCH (transfer full). */
 char *imap_mime_header(ImapMime *m, const char *name);
 /* Every field `name` of the header, unfolded, NULL-terminated (transfer

@@ -116,6 +116,7 @@ static const char *const seeds[] = {
 	"b2 UID SEARCH RETURN (MIN MAX COUNT ALL SAVE) MODSEQ "
 	"\"/flags/\\\\draft\" all 620162338",
 	"b3 EXAMINE x (CONDSTORE)",
+	"b4 FETCH 1 (BINARY.PEEK[1.2]<0.10> BINARY.SIZE[1] BINARY[])",
 };
 
 static const char alphabet[] = "aZ09 ()[]{}<>\"\\*%:,.+-&\r\n\x01";

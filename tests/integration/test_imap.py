@@ -1015,6 +1015,104 @@ def atoms_with_open_bracket_and_store_after_expunge():
     b.close()
 
 
+BINARY_MSG = (b"From: a@b\r\nSubject: binary\r\nMime-Version: 1.0\r\n"
+              b"Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+              b"--b\r\nContent-Type: text/plain\r\n"
+              b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+              b"caf=C3=A9 =\r\nsoft  \r\nline=20\r\n"
+              b"--b\r\nContent-Type: application/octet-stream\r\n"
+              b"Content-Transfer-Encoding: base64\r\n\r\n"
+              b"AAECA2hp\r\n"
+              b"--b\r\nContent-Type: text/plain\r\n\r\n"
+              b"plain\r\n"
+              b"--b\r\nContent-Type: application/x-foo\r\n"
+              b"Content-Transfer-Encoding: x-bogus\r\n\r\n"
+              b"???\r\n"
+              b"--b--\r\n")
+
+
+@tap.test
+def fetch_binary():
+    # RFC 3516 / RFC 9051 6.4.5: decoded content, literal8 when it holds
+    # NUL, BINARY.SIZE the decoded size, NO [UNKNOWN-CTE] when undecodable.
+    m = imaps()
+    caps = ok(m.capability())[0].split()
+    assert b"BINARY" in caps, caps
+    ok(m.create("Binary"))
+    ok(m.append("Binary", None, None, BINARY_MSG))
+    ok(m.select("Binary"))
+    want = {"1": b"caf\xc3\xa9 soft\r\nline ", "2": b"\x00\x01\x02\x03hi",
+            "3": b"plain", "": BINARY_MSG}
+    for part, data in want.items():
+        typ, resp = m.fetch("1", "(BINARY.PEEK[%s] BINARY.SIZE[%s])"
+                                 % (part, part))
+        assert typ == "OK" and resp[0][1] == data, (part, resp)
+        head = resp[0][0]
+        assert (b"~{" in head) == (b"\x00" in data), (part, head)
+        assert b"BINARY.SIZE[%s] %d" % (part.encode(), len(data)) in \
+            b"".join(x if isinstance(x, bytes) else b"".join(x)
+                     for x in resp), (part, resp)
+    typ, resp = m.fetch("1", "(BINARY.PEEK[2]<4.10>)")
+    assert resp[0][1] == b"hi" and b"BINARY[2]<4> {2}" in resp[0][0], resp
+    # A multipart section is sent as it is.
+    typ, resp = m.fetch("1", "(BINARY.PEEK[]<0.7>)")
+    assert resp[0][1] == b"From: a", resp
+    assert b"\\Seen" not in b"".join(ok(m.fetch("1", "FLAGS")))
+    typ, resp = m.fetch("1", "(BINARY[3])")
+    assert typ == "OK" and b"\\Seen" in b"".join(ok(m.fetch("1", "FLAGS")))
+    typ, resp = m.fetch("1", "(BINARY.PEEK[4])")
+    assert typ == "NO" and b"UNKNOWN-CTE" in resp[0], (typ, resp)
+    for bad in ("BINARY[1.HEADER]", "BINARY[1.MIME]", "BINARY.SIZE[1]<0.1>"):
+        try:
+            m.fetch("1", "(%s)" % bad)
+            raise AssertionError(bad)
+        except imaplib.IMAP4.error as e:
+            assert "BAD" in str(e) or "Usage" in str(e), e
+    m.logout()
+
+
+@tap.test
+def status_deleted_and_size():
+    # RFC 9051 6.3.11: DELETED counts \\Deleted; SIZE (RFC 8438) is the
+    # total of RFC822.SIZE.
+    raw = Raw()
+    lines, _ = raw.cmd("CAPABILITY")
+    assert b" STATUS=SIZE" in lines[0], lines
+    folder_with(raw, "Counted", 3)
+    lines, _ = raw.cmd("STATUS Counted (DELETED)")
+    assert lines == [b'* STATUS "Counted" (DELETED 0)'], lines
+    raw.cmd("SELECT Counted")
+    raw.cmd("STORE 1,3 +FLAGS.SILENT (\\Deleted)")
+    raw.cmd("UNSELECT")
+    lines, _ = raw.cmd("STATUS Counted (MESSAGES DELETED SIZE)")
+    size = 3 * len(b"Subject: Counted 1\r\n\r\nbody\r\n")
+    assert lines == [b'* STATUS "Counted" (MESSAGES 3 DELETED 2 SIZE %d)'
+                     % size], lines
+    raw.close()
+
+
+@tap.test
+def nil_is_an_atom_where_a_string_goes():
+    # RFC 9051 grammar: NIL is an atom, so an astring "NIL", a LIST
+    # pattern, a mailbox name and a keyword (imaptest "nil").
+    raw = Raw()
+    raw.cmd("CREATE nil")
+    lines, _ = raw.cmd('LIST "" NIL')
+    assert lines == [], lines
+    lines, _ = raw.cmd('LIST "" nil')
+    assert lines == [b'* LIST (\\HasNoChildren) "/" "nil"'], lines
+    append_raw(raw, "nil", b"Subject: NiL\r\n\r\nnil\r\n")
+    raw.cmd("SELECT nil")
+    lines, _ = raw.cmd("SEARCH SUBJECT NIL")
+    assert lines == [b"* SEARCH 1"], lines
+    lines, _ = raw.cmd("SEARCH BODY nil")
+    assert lines == [b"* SEARCH 1"], lines
+    raw.cmd("STORE 1 +FLAGS NIL")
+    lines, _ = raw.cmd("FETCH 1 FLAGS")
+    assert b"FLAGS (NIL)" in lines[-1], lines
+    raw.close()
+
+
 @tap.test
 def stop():
     if Server.daemon is not None:
