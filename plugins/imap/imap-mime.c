@@ -49,13 +49,18 @@ part_free(gpointer data)
 static gsize
 body_start(const char *d, gsize start, gsize end)
 {
-	for (gsize i = start; i < end; i++) {
-		if (i == start || d[i - 1] == '\n') {
-			if (d[i] == '\n')
-				return i + 1;
-			if (d[i] == '\r' && i + 1 < end && d[i + 1] == '\n')
-				return i + 2;
-		}
+	/* Line by line with memchr: this runs for every message fetched. */
+	for (gsize i = start; i < end;) {
+		const char *lf;
+
+		if (d[i] == '\n')
+			return i + 1;
+		if (d[i] == '\r' && i + 1 < end && d[i + 1] == '\n')
+			return i + 2;
+		lf = memchr(d + i, '\n', end - i);
+		if (lf == NULL)
+			break;
+		i = (gsize)(lf - d) + 1;
 	}
 	return end;
 }

@@ -207,38 +207,51 @@ no_such_message(GError **error, MaildirFolder *folder, guint32 uid)
 	return FALSE;
 }
 
-/* Where message `uid` is: "cur/NAME" or "new/NAME" below the folder's
- * directory, whose descriptor goes to `dir_fd` (transfer full).  The
- * index in memory answers first: this process makes every change to it,
- * and a file another tool renamed meanwhile is looked for again with
- * `force`, which rescans. */
+/* "cur/NAME" or "new/NAME" of `record` (transfer full). */
 static char *
-message_place(MaildirFolder *folder,
-              guint32 uid,
-              gboolean force,
-              int *dir_fd,
-              GError **error)
+record_place(const MaildirRecord *record)
+{
+	return g_strconcat(record->in_new ? "new/" : "cur/", record->name,
+	                   NULL);
+}
+
+/* Where message `uid` is below the folder's directory, whose descriptor
+ * goes to `dir_fd` (transfer full), from the index in memory under the
+ * folder's mutex alone: this process makes every change to that index,
+ * so neither the folder's file lock nor a look at the disk is needed.
+ * NULL when the index is not loaded or does not know `uid`. */
+static char *
+place_in_memory(MaildirFolder *folder, guint32 uid, int *dir_fd)
+{
+	const MaildirRecord *record;
+	char *place = NULL;
+
+	g_mutex_lock(&folder->lock);
+	if (folder->dir_fd < 0)
+		folder->dir_fd = open(folder->path,
+		                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*dir_fd = folder->dir_fd;
+	if (*dir_fd >= 0 && folder->index != NULL && !folder->index->stale
+	    && (record = maildir_index_lookup(folder->index, uid)) != NULL)
+		place = record_place(record);
+	g_mutex_unlock(&folder->lock);
+	return place;
+}
+
+/* The same after a rescan of the folder, for a file another tool
+ * renamed, or a UID the index in memory did not know. */
+static char *
+place_after_rescan(MaildirFolder *folder, guint32 uid, GError **error)
 {
 	MaildirRecord *record;
 	char *place = NULL;
 
 	if (!maildir_folder_lock(folder, error))
 		return NULL;
-	if (folder->dir_fd < 0)
-		folder->dir_fd = open(folder->path,
-		                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	*dir_fd = folder->dir_fd;
-	if (*dir_fd < 0) {
-		maildir_set_error(error, errno, "cannot open %s", folder->path);
-	} else if ((!force && folder->index != NULL && !folder->index->stale)
-	           || maildir_sync(folder,
-	                           force ? MAILDIR_SYNC_FORCE
-	                                 : MAILDIR_SYNC_INDEX,
-	                           error)) {
+	if (maildir_sync(folder, MAILDIR_SYNC_FORCE, error)) {
 		record = maildir_index_lookup(folder->index, uid);
 		if (record != NULL)
-			place = g_strconcat(record->in_new ? "new/" : "cur/",
-			                    record->name, NULL);
+			place = record_place(record);
 		else
 			no_such_message(error, folder, uid);
 	}
@@ -285,37 +298,35 @@ GBytes *
 maildir_fetch(RavenMailbox *mailbox, guint32 uid, GError **error)
 {
 	MaildirFolder *folder = mailbox->folder;
+	int dir_fd = -1;
+	g_autofree char *place = place_in_memory(folder, uid, &dir_fd);
+	GBytes *bytes = NULL;
 
-	/* The file is read unlocked; renamed or unknown, it is looked up
-	 * again after a rescan. */
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int dir_fd;
-		g_autoptr(GError) place_error = NULL;
-		g_autofree char *place = message_place(folder, uid, attempt > 0,
-		                                       &dir_fd, &place_error);
-		GBytes *bytes;
-
-		if (place == NULL && attempt == 0
-		    && g_error_matches(place_error, RAVEN_STORAGE_ERROR,
-		                       RAVEN_STORAGE_ERROR_NOT_FOUND))
-			continue;
-		if (place == NULL) {
-			g_propagate_error(error, g_steal_pointer(&place_error));
+	/* The file is read unlocked; renamed meanwhile (or unknown), it is
+	 * looked for again after a rescan. */
+	if (place != NULL)
+		bytes = read_at(dir_fd, place);
+	if (bytes == NULL && (place == NULL || errno == ENOENT)) {
+		g_free(place);
+		place = place_after_rescan(folder, uid, error);
+		if (place == NULL)
+			return NULL;
+		if (dir_fd < 0) {
+			maildir_set_error(error, EBADF, "cannot open %s",
+			                  folder->path);
 			return NULL;
 		}
 		bytes = read_at(dir_fd, place);
-		if (bytes != NULL)
-			return bytes;
-		if (errno != ENOENT) {
-			g_set_error(error, RAVEN_STORAGE_ERROR,
-			            RAVEN_STORAGE_ERROR_IO,
-			            "cannot read %s/%s: %s", folder->path,
-			            place, g_strerror(errno));
+		if (bytes == NULL && errno == ENOENT) {
+			no_such_message(error, folder, uid);
 			return NULL;
 		}
 	}
-	no_such_message(error, folder, uid);
-	return NULL;
+	if (bytes == NULL)
+		g_set_error(error, RAVEN_STORAGE_ERROR, RAVEN_STORAGE_ERROR_IO,
+		            "cannot read %s/%s: %s", folder->path, place,
+		            g_strerror(errno));
+	return bytes;
 }
 
 /* The letters `record` gets from a STORE. */
