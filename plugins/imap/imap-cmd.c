@@ -120,11 +120,11 @@ enable(ImapSession *s, ImapExtension ext)
 		s->rev2 = TRUE;
 		break;
 	case IMAP_EXT_QRESYNC:
+		imap_condstore_enable(s); /* RFC 7162 3.2.3 */
 		s->qresync = TRUE;
-		s->condstore = TRUE; /* RFC 7162 3.2.3 */
 		break;
 	case IMAP_EXT_CONDSTORE:
-		s->condstore = TRUE;
+		imap_condstore_enable(s);
 		break;
 	case IMAP_EXT_UTF8:
 		s->utf8 = TRUE;
@@ -383,10 +383,13 @@ imap_dispatch(ImapSession *s, ImapCmd *c)
 		imap_tagged(s, "BAD %s not allowed now", c->name);
 		return;
 	}
-	/* (SELECT and EXAMINE close the view: nothing to report.) */
+	/* (SELECT and EXAMINE close the view: nothing to report.)  EXPUNGE
+	 * too: what another session expunged just before must be told now,
+	 * not after the storage's notice comes. */
 	if (s->state == IMAP_STATE_SELECTED
 	    && (strcmp(c->name, "NOOP") == 0 || strcmp(c->name, "CHECK") == 0
-	        || strcmp(c->name, "IDLE") == 0))
+	        || strcmp(c->name, "IDLE") == 0
+	        || strcmp(c->name, "EXPUNGE") == 0))
 		imap_view_poll(s);
 	if (s->state == IMAP_STATE_SELECTED && strcmp(c->name, "SELECT") != 0
 	    && strcmp(c->name, "EXAMINE") != 0)

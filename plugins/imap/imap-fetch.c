@@ -189,7 +189,7 @@ fetch_att(ImapSession *s,
 	switch (a->kind) {
 	case IMAP_FETCH_FLAGS:
 		g_string_append(out, "FLAGS ");
-		imap_flags_string(out, info);
+		imap_flags_string(s, out, info);
 		break;
 	case IMAP_FETCH_UID:
 		g_string_append_printf(out, "UID %u", info->uid);
@@ -320,7 +320,7 @@ fetch_extras(
 		g_string_append_printf(out, " UID %u", info->uid);
 	if (marked && !has_att(atts, IMAP_FETCH_FLAGS)) {
 		g_string_append(out, " FLAGS ");
-		imap_flags_string(out, info);
+		imap_flags_string(s, out, info);
 	}
 	if (marked && s->condstore && !has_att(atts, IMAP_FETCH_MODSEQ))
 		g_string_append_printf(out, " MODSEQ (%" G_GUINT64_FORMAT ")",
@@ -443,8 +443,8 @@ imap_proceed_fetch(ImapSession *s, ImapCmd *c)
 		imap_tagged(s, "NO [UNKNOWN-CTE] Cannot decode a part's "
 		               "Content-Transfer-Encoding");
 	else if (missing)
-		imap_tagged(s,
-		            "NO [EXPUNGEISSUED] Some messages were expunged");
+		imap_tagged(s, "NO [EXPUNGEISSUED] Some of the requested "
+		               "messages no longer exist");
 	else
 		imap_tagged(s, "OK FETCH completed");
 }

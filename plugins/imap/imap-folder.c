@@ -187,7 +187,7 @@ status_items(ImapSession *s,
 
 		/* RFC 7162 3.1: a CONDSTORE enabling command. */
 		if (g_ascii_strcasecmp(w, "HIGHESTMODSEQ") == 0)
-			s->condstore = TRUE;
+			imap_condstore_enable(s);
 		if (!listed
 		    && (g_ascii_strcasecmp(w, "SIZE") == 0
 		        || g_ascii_strcasecmp(w, "DELETED") == 0)) {
@@ -205,7 +205,9 @@ status_items(ImapSession *s,
 		else if (g_ascii_strcasecmp(w, "UNSEEN") == 0)
 			g_string_append_printf(out, "UNSEEN %u ", st.unseen);
 		else if (g_ascii_strcasecmp(w, "RECENT") == 0)
-			g_string_append_printf(out, "RECENT %u ", st.recent);
+			g_string_append_printf(
+				out, "RECENT %u ",
+				imap_recent_status(s, name, mb, &st));
 		else if (g_ascii_strcasecmp(w, "SIZE") == 0)
 			g_string_append_printf(
 				out, "SIZE %" G_GUINT64_FORMAT " ", size);
@@ -275,10 +277,12 @@ imap_proceed_status(ImapSession *s, ImapCmd *c)
 typedef struct {
 	gboolean subscribed_only; /* LSUB, LIST (SUBSCRIBED) */
 	gboolean lsub;
+	gboolean recursive; /* LIST (... RECURSIVEMATCH) */
 	gboolean ret_subscribed;
 	gboolean ret_special;
 	const ImapArg *ret_status; /* RETURN (STATUS (...)) */
 	GPtrArray *patterns;       /* char *, modified UTF-7 */
+	GPtrArray *folders;        /* RavenFolderInfo *, all of the user's */
 } ListArgs;
 
 static char *
@@ -292,18 +296,52 @@ full_pattern(const char *ref, const char *pattern)
 	return p;
 }
 
+static gboolean
+matches(const ListArgs *a, const char *wire)
+{
+	for (guint i = 0; wire && i < a->patterns->len; i++)
+		if (imap_list_match(a->patterns->pdata[i], wire))
+			return TRUE;
+	return FALSE;
+}
+
+/* RECURSIVEMATCH (RFC 5258 3.5): whether `wire` has a subscribed
+ * descendant that no pattern matches, which only the parent's CHILDINFO
+ * can tell of. */
+static gboolean
+hidden_subscribed_child(ImapSession *s, const ListArgs *a, const char *wire)
+{
+	gsize n = strlen(wire);
+
+	for (guint i = 0; i < a->folders->len; i++) {
+		const RavenFolderInfo *f = a->folders->pdata[i];
+		g_autofree char *child = NULL;
+
+		if (!f->subscribed)
+			continue;
+		child = imap_mailbox_wire(s, f->name);
+		if (child && strncmp(child, wire, n) == 0 && child[n] == '/'
+		    && !matches(a, child))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 static void
 list_one(ImapSession *s, const ListArgs *a, const RavenFolderInfo *f)
 {
 	g_autofree char *wire = imap_mailbox_wire(s, f->name);
 	g_autoptr(GString) attrs = g_string_new(NULL);
 	g_autoptr(GString) quoted = g_string_new(NULL);
-	gboolean match = FALSE;
+	gboolean childinfo = FALSE;
 
-	for (guint i = 0; wire && i < a->patterns->len && !match; i++)
-		match = imap_list_match(a->patterns->pdata[i], wire);
-	if (!match || (a->subscribed_only && !f->subscribed))
+	if (!matches(a, wire))
 		return;
+	if (a->subscribed_only && !f->subscribed) {
+		if (!a->recursive || !hidden_subscribed_child(s, a, wire))
+			return;
+		childinfo = TRUE;
+	}
 	if (!a->lsub)
 		g_string_append(attrs, f->has_children ? "\\HasChildren"
 		                                       : "\\HasNoChildren");
@@ -313,22 +351,70 @@ list_one(ImapSession *s, const ListArgs *a, const RavenFolderInfo *f)
 	if (f->special_use && !a->lsub)
 		g_string_append_printf(attrs, " %s", f->special_use);
 	imap_append_name(s, quoted, wire);
-	imap_untagged(s, "%s (%s) \"/\" %s", a->lsub ? "LSUB" : "LIST",
-	              g_strchug(attrs->str), quoted->str);
+	imap_untagged(s, "%s (%s) \"/\" %s%s", a->lsub ? "LSUB" : "LIST",
+	              g_strchug(attrs->str), quoted->str,
+	              childinfo ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "");
 	if (a->ret_status)
 		status_line(s, f->name, a->ret_status, NULL);
 }
 
-/* Options that need no action here: REMOTE (no remote mailboxes),
- * RECURSIVEMATCH (only with SUBSCRIBED, where it changes nothing for
- * us) and CHILDREN (always returned). */
+/* The unsubscribed ancestors of subscribed `wire` that a pattern
+ * matches, once each. */
+static void
+lsub_ancestors(ImapSession *s,
+               const ListArgs *a,
+               const char *wire,
+               GHashTable *subscribed,
+               GHashTable *told)
+{
+	for (const char *p = strchr(wire, '/'); p; p = strchr(p + 1, '/')) {
+		g_autofree char *parent = g_strndup(wire, (gsize)(p - wire));
+		g_autoptr(GString) quoted = g_string_new(NULL);
+
+		if (g_hash_table_contains(subscribed, parent)
+		    || g_hash_table_contains(told, parent)
+		    || !matches(a, parent))
+			continue;
+		imap_append_name(s, quoted, parent);
+		imap_untagged(s, "LSUB (\\Noselect) \"/\" %s", quoted->str);
+		g_hash_table_add(told, g_steal_pointer(&parent));
+	}
+}
+
+/* RFC 3501 6.3.9: when "%" stops short of a subscribed mailbox, LSUB
+ * shows its parent, flagged \Noselect when it is not subscribed. */
+static void
+lsub_parents(ImapSession *s, const ListArgs *a)
+{
+	g_autoptr(GHashTable) subscribed
+		= g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) told
+		= g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	for (guint i = 0; i < a->folders->len; i++) {
+		const RavenFolderInfo *f = a->folders->pdata[i];
+		char *wire
+			= f->subscribed ? imap_mailbox_wire(s, f->name) : NULL;
+
+		if (wire)
+			g_hash_table_add(subscribed, wire);
+	}
+	for (guint i = 0; i < a->folders->len; i++) {
+		const RavenFolderInfo *f = a->folders->pdata[i];
+		g_autofree char *wire
+			= f->subscribed ? imap_mailbox_wire(s, f->name) : NULL;
+
+		if (wire && !matches(a, wire))
+			lsub_ancestors(s, a, wire, subscribed, told);
+	}
+}
+
+/* Options that need no action here: REMOTE (no remote mailboxes) and
+ * CHILDREN (always returned). */
 static gboolean
 known_option(const char *option, gboolean ret)
 {
-	return ret ? g_ascii_strcasecmp(option, "CHILDREN") == 0
-	           : g_ascii_strcasecmp(option, "REMOTE") == 0
-	                       || g_ascii_strcasecmp(option, "RECURSIVEMATCH")
-	                                  == 0;
+	return g_ascii_strcasecmp(option, ret ? "CHILDREN" : "REMOTE") == 0;
 }
 
 static gboolean
@@ -347,6 +433,9 @@ list_options(const ImapArg *opts, ListArgs *a, gboolean ret)
 				= TRUE;
 		else if (g_ascii_strcasecmp(o->str, "SPECIAL-USE") == 0)
 			a->ret_special = TRUE;
+		else if (!ret
+		         && g_ascii_strcasecmp(o->str, "RECURSIVEMATCH") == 0)
+			a->recursive = TRUE;
 		else if (ret && g_ascii_strcasecmp(o->str, "STATUS") == 0
 		         && next && next->type == IMAP_ARG_LIST) {
 			a->ret_status = next;
@@ -368,6 +457,10 @@ list_args(ImapCmd *c, ListArgs *a)
 
 	if (imap_cmd_arg(c, 0) && imap_cmd_arg(c, 0)->type == IMAP_ARG_LIST) {
 		if (!list_options(imap_cmd_arg(c, 0), a, FALSE))
+			return FALSE;
+		/* RFC 5258 3: RECURSIVEMATCH needs another selection option
+		 * than REMOTE.  (Only SUBSCRIBED has children to tell of.) */
+		if (a->recursive && !a->subscribed_only && !a->ret_special)
 			return FALSE;
 		i = 1;
 	}
@@ -415,8 +508,11 @@ list(ImapSession *s, ImapCmd *c, gboolean lsub)
 		imap_tagged_error(s, error);
 		return;
 	}
+	a.folders = folders;
 	for (guint i = 0; i < folders->len; i++)
 		list_one(s, &a, folders->pdata[i]);
+	if (lsub)
+		lsub_parents(s, &a);
 	imap_tagged(s, "OK %s completed", c->name);
 }
 

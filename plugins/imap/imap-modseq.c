@@ -15,6 +15,20 @@
 
 #define INFO(s, i) ((RavenMessageInfo *)(s)->view.msgs->pdata[i])
 
+void
+imap_condstore_enable(ImapSession *s)
+{
+	/* RFC 7162 3.1: switched on with a mailbox selected, the client
+	 * learns the modseq it knows the mailbox at (the last sync's: one
+	 * too low only makes it fetch more). */
+	if (!s->condstore && s->state == IMAP_STATE_SELECTED
+	    && !s->view.nomodseq)
+		imap_untagged(
+			s, "OK [HIGHESTMODSEQ %" G_GUINT64_FORMAT "] Highest",
+			s->view.highest_modseq);
+	s->condstore = TRUE;
+}
+
 gboolean
 imap_condstore_on(ImapSession *s)
 {
@@ -22,7 +36,7 @@ imap_condstore_on(ImapSession *s)
 		imap_tagged(s, "BAD Mailbox has no modseqs (NOMODSEQ)");
 		return FALSE;
 	}
-	s->condstore = TRUE;
+	imap_condstore_enable(s);
 	return TRUE;
 }
 
@@ -63,7 +77,7 @@ imap_tell_flags(ImapSession *s,
 	g_string_printf(out, "%u FETCH (UID %u", seq, info->uid);
 	if (flags) {
 		g_string_append(out, " FLAGS ");
-		imap_flags_string(out, info);
+		imap_flags_string(s, out, info);
 	}
 	if (s->condstore)
 		g_string_append_printf(out, " MODSEQ (%" G_GUINT64_FORMAT ")",

@@ -53,6 +53,7 @@ imap_shutdown(RavenPlugin *plugin)
 {
 	imap_summary_clear();
 	imap_listing_clear();
+	imap_recent_clear();
 	g_mime_shutdown();
 }
 

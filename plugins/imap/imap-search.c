@@ -300,13 +300,18 @@ atom_key(Eval *e, const char *k)
 {
 	gboolean r = FALSE;
 	guint64 size = INFO(e->s, e->i)->message_size;
+	guint32 uid = INFO(e->s, e->i)->uid;
 
-	if (g_ascii_strcasecmp(k, "ALL") == 0
-	    || g_ascii_strcasecmp(k, "NEW") == 0
-	    || g_ascii_strcasecmp(k, "RECENT") == 0)
+	if (g_ascii_strcasecmp(k, "ALL") == 0)
 		return TRUE;
+	/* NEW is RECENT UNSEEN; OLD is NOT RECENT (RFC 3501 6.4.4). */
+	if (g_ascii_strcasecmp(k, "RECENT") == 0)
+		return imap_recent_has(e->s, uid);
+	if (g_ascii_strcasecmp(k, "NEW") == 0)
+		return imap_recent_has(e->s, uid)
+		       && !(INFO(e->s, e->i)->flags & RAVEN_FLAG_SEEN);
 	if (g_ascii_strcasecmp(k, "OLD") == 0)
-		return FALSE;
+		return !imap_recent_has(e->s, uid);
 	if (flag_key(e, k, &r) || date_key(e, k, &r) || text_key(e, k, &r)
 	    || keyword_key(e, k, &r))
 		return r;

@@ -16,7 +16,7 @@
 #define INFO(s, i) ((RavenMessageInfo *)(s)->view.msgs->pdata[i])
 
 void
-imap_flags_string(GString *out, const RavenMessageInfo *info)
+imap_flags_string(ImapSession *s, GString *out, const RavenMessageInfo *info)
 {
 	static const char *const names[]
 		= { "\\Seen", "\\Answered", "\\Flagged", "\\Deleted",
@@ -24,6 +24,8 @@ imap_flags_string(GString *out, const RavenMessageInfo *info)
 	gsize start = out->len;
 
 	g_string_append_c(out, '(');
+	if (!s->rev2 && imap_recent_has(s, info->uid))
+		g_string_append(out, "\\Recent ");
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++)
 		if (info->flags & (1u << i))
 			g_string_append_printf(out, "%s ", names[i]);
@@ -48,6 +50,7 @@ imap_view_close(ImapSession *s)
 	g_clear_pointer(&v->name, g_free);
 	g_clear_pointer(&v->saved, g_array_unref);
 	g_clear_pointer(&v->keywords, g_ptr_array_unref);
+	g_clear_pointer(&v->recent, g_array_unref);
 	memset(v, 0, sizeof *v);
 	g_hash_table_remove_all(s->mime_cache);
 	s->mime_cache_bytes = 0;
@@ -155,7 +158,7 @@ imap_view_sync(ImapSession *s, gboolean expunges)
 	g_autoptr(GHashTable) by_uid = g_hash_table_new(NULL, NULL);
 	g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(guint32));
 	RavenMailboxStatus st = { .size = sizeof st };
-	gboolean st_ok;
+	gboolean st_ok, grew;
 
 	if (s->view.mailbox == NULL || !s->view.dirty)
 		return;
@@ -179,10 +182,14 @@ imap_view_sync(ImapSession *s, gboolean expunges)
 		return; /* stays dirty */
 	imap_view_expunged(s, gone);
 	sync_flags(s, by_uid);
-	if (now->len != s->view.msgs->len)
+	grew = now->len != s->view.msgs->len;
+	if (grew)
 		imap_untagged(s, "%u EXISTS", now->len);
 	g_ptr_array_unref(s->view.msgs);
 	s->view.msgs = imap_listing_share(s, g_ptr_array_ref(now));
+	imap_recent_update(s);
+	if (grew && !s->rev2)
+		imap_untagged(s, "%u RECENT", imap_recent_count(s));
 	s->view.dirty = FALSE;
 	if (st_ok) {
 		s->view.uidnext = st.uidnext;
@@ -255,7 +262,7 @@ select_reply(ImapSession *s, const RavenMailboxStatus *st)
 
 	imap_untagged(s, "%u EXISTS", v->msgs->len);
 	if (!s->rev2)
-		imap_untagged(s, "%u RECENT", st->recent);
+		imap_untagged(s, "%u RECENT", imap_recent_count(s));
 	v->keywords = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < v->msgs->len; i++)
 		learn_keywords(v, INFO(s, i));
@@ -328,6 +335,7 @@ imap_proceed_select(ImapSession *s, ImapCmd *c)
 	v->uidnext = st.uidnext;
 	v->highest_modseq = st.highest_modseq;
 	v->nomodseq = st.highest_modseq == 0;
+	imap_recent_update(s);
 	if (s->storage->watch)
 		v->watch = s->storage->watch(v->mailbox, changed, s);
 	s->state = IMAP_STATE_SELECTED;

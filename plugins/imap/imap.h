@@ -38,7 +38,8 @@ typedef struct {
 	guint32 uidvalidity;
 	guint32 uidnext;
 	guint64 highest_modseq; /* the storage's at the last sync */
-	guint recent;
+	GArray *recent; /* guint32 UIDs \Recent here, ascending; nullable */
+	guint32 recent_seen; /* the highest UID looked at for \Recent */
 	guint watch;
 	gboolean dirty;    /* the storage said it changed */
 	gboolean nomodseq; /* the storage keeps no modseqs for it */
@@ -181,7 +182,9 @@ void imap_tagged_expunged(ImapSession *s, guint n, const char *command);
 GArray *imap_view_set(ImapSession *s, const char *set, gboolean uid);
 /* The index of `uid` in a UID-ordered list of RavenMessageInfo, or -1. */
 gint imap_view_find(GPtrArray *msgs, guint32 uid);
-void imap_flags_string(GString *out, const RavenMessageInfo *info);
+/* `info`'s flags as "(..)", with \Recent when it is recent here. */
+void
+imap_flags_string(ImapSession *s, GString *out, const RavenMessageInfo *info);
 /* Before a response shows `info`'s flags: "* FLAGS" and PERMANENTFLAGS
  * again if it has keywords the client was not told of. */
 void imap_view_keywords(ImapSession *s, const RavenMessageInfo *info);
@@ -190,6 +193,9 @@ void imap_view_keywords(ImapSession *s, const RavenMessageInfo *info);
 /* A CONDSTORE enabling command: FALSE after answering BAD when the
  * selected mailbox has no modseqs. */
 gboolean imap_condstore_on(ImapSession *s);
+/* Any CONDSTORE enabling command: "* OK [HIGHESTMODSEQ n]" when it comes
+ * with a mailbox selected. */
+void imap_condstore_enable(ImapSession *s);
 /* Put the storage's current modseqs into the view's entries at `idx`
  * (guint, ascending); the indexes of those no longer there go to `gone`
  * (nullable).  FALSE when the storage failed. */
@@ -233,6 +239,22 @@ void imap_proceed_search(ImapSession *s, ImapCmd *c);
 GPtrArray *imap_listing_share(ImapSession *s, GPtrArray *list);
 void imap_listing_own(ImapSession *s);
 void imap_listing_clear(void);
+
+/* imap-recent.c: \Recent, claimed by the first session to see a
+ * message.  Update s->view.recent for the messages of the view not looked
+ * at yet (after SELECT and each sync), claiming them unless read-only. */
+void imap_recent_update(ImapSession *s);
+gboolean imap_recent_has(ImapSession *s, guint32 uid);
+/* The view's \Recent messages (for "* n RECENT"). */
+guint imap_recent_count(ImapSession *s);
+/* STATUS RECENT of mailbox `mb` named `name`: its messages nobody claimed
+ * (every one when no session looked at it since the start). */
+guint imap_recent_status(ImapSession *s,
+                         const char *name,
+                         RavenMailbox *mb,
+                         const RavenMailboxStatus *st);
+/* At shutdown. */
+void imap_recent_clear(void);
 
 /* imap-summary.c: ENVELOPE, BODYSTRUCTURE and BODY of message `uid` of
  * the selected mailbox, from the cache all sessions share (valid until

@@ -956,9 +956,11 @@ def next_noop_sees_other_sessions_changes():
     b.cmd("MOVE 1 INBOX")
     lines, _ = a.cmd("CHECK")
     assert b"* 1 EXPUNGE" in lines, lines
-    # MOVE into the same mailbox: the copy's EXISTS with the EXPUNGE.
+    # MOVE into the same mailbox: the copy's EXISTS with the EXPUNGE, and
+    # the copy is \Recent here, where it was seen first.
     lines, _ = a.cmd("MOVE 1 Sync")
-    assert lines[-2:] == [b"* 1 EXPUNGE", b"* 3 EXISTS"], lines
+    assert lines[-3:] == [b"* 1 EXPUNGE", b"* 3 EXISTS", b"* 1 RECENT"], \
+        lines
     a.close()
     b.close()
 
@@ -1109,8 +1111,143 @@ def nil_is_an_atom_where_a_string_goes():
     assert lines == [b"* SEARCH 1"], lines
     raw.cmd("STORE 1 +FLAGS NIL")
     lines, _ = raw.cmd("FETCH 1 FLAGS")
-    assert b"FLAGS (NIL)" in lines[-1], lines
+    assert b"FLAGS (\\Recent NIL)" in lines[-1], lines
     raw.close()
+
+
+@tap.test
+def recent_in_the_first_session_to_see_it():
+    # RFC 3501 2.3.2: \Recent in one session only, the first to select
+    # the mailbox read-write after the message came (imaptest "append",
+    # "select", "copy", "search-flags").  EXAMINE shows but claims none;
+    # STATUS RECENT counts those nobody claimed.
+    a, b, c, d = Raw(), Raw(), Raw(), Raw()
+    folder_with(a, "Fresh", 2)
+    lines, _ = a.cmd("STATUS Fresh (RECENT)")
+    assert lines == [b'* STATUS "Fresh" (RECENT 2)'], lines
+    lines, _ = b.cmd("EXAMINE Fresh")
+    assert b"* 2 RECENT" in lines, lines
+    lines, _ = b.cmd("FETCH 1 FLAGS")
+    assert lines == [b"* 1 FETCH (FLAGS (\\Recent))"], lines
+    lines, _ = a.cmd("STATUS Fresh (RECENT)")
+    assert lines == [b'* STATUS "Fresh" (RECENT 2)'], lines
+    lines, _ = a.cmd("SELECT Fresh")
+    assert b"* 2 RECENT" in lines, lines
+    a.cmd("STORE 1 +FLAGS.SILENT (\\Seen)")
+    assert a.cmd("SEARCH RECENT")[0] == [b"* SEARCH 1 2"]
+    assert a.cmd("SEARCH NEW")[0] == [b"* SEARCH 2"]
+    assert a.cmd("SEARCH OLD")[0] == [b"* SEARCH"]
+    lines, _ = c.cmd("SELECT Fresh")
+    assert b"* 0 RECENT" in lines, lines
+    assert c.cmd("SEARCH OLD")[0] == [b"* SEARCH 1 2"]
+    assert c.cmd("SEARCH RECENT")[0] == [b"* SEARCH"]
+    lines, _ = c.cmd("FETCH 1:2 FLAGS")
+    assert lines == [b"* 1 FETCH (FLAGS (\\Seen))",
+                     b"* 2 FETCH (FLAGS ())"], lines
+    lines, _ = a.cmd("STATUS Fresh (RECENT)")
+    assert lines == [b'* STATUS "Fresh" (RECENT 0)'], lines
+    # A new message: \Recent for the one that syncs first, here c.
+    d.append("Fresh", "third")
+    lines = c.noop_until(lambda lines: b"* 3 EXISTS" in lines)
+    assert lines[-2:] == [b"* 3 EXISTS", b"* 1 RECENT"], lines
+    lines, _ = c.cmd("FETCH 3 FLAGS")
+    assert lines == [b"* 3 FETCH (FLAGS (\\Recent))"], lines
+    lines = a.noop_until(lambda lines: b"* 3 EXISTS" in lines)
+    assert lines[-2:] == [b"* 3 EXISTS", b"* 2 RECENT"], lines
+    lines, _ = a.cmd("FETCH 3 FLAGS")
+    assert lines == [b"* 3 FETCH (FLAGS ())"], lines
+    # IMAP4rev2 has no \Recent, and such a session claims nothing.
+    d.cmd("ENABLE IMAP4rev2")
+    d.append("Fresh", "fourth")
+    lines, _ = d.cmd("SELECT Fresh")
+    assert not [x for x in lines if x.endswith(b" RECENT")], lines
+    lines, _ = d.cmd("FETCH 4 FLAGS")
+    assert lines == [b"* 4 FETCH (FLAGS ())"], lines
+    lines, _ = b.cmd("STATUS Fresh (RECENT)")
+    assert lines[-1] == b'* STATUS "Fresh" (RECENT 1)', lines
+    for raw in (a, b, c, d):
+        raw.close()
+
+
+@tap.test
+def lsub_parents_and_recursivematch():
+    # RFC 3501 6.3.9: when "%" stops short of a subscribed mailbox, LSUB
+    # shows its unsubscribed parent as \Noselect.  RFC 5258 3: RECURSIVEMATCH
+    # alone is BAD; with SUBSCRIBED, a parent whose subscribed child no
+    # pattern matches comes with CHILDINFO (imaptest "subscribe",
+    # "listext").
+    raw = Raw()
+    for name in ("Branchy/Leaf", "Branchy/Sub/Deep", "Branchy/Both/Kid"):
+        raw.cmd("CREATE " + name)
+    for name in ("Branchy/Leaf", "Branchy/Sub/Deep", "Branchy/Both",
+                 "Branchy/Both/Kid"):
+        raw.cmd("SUBSCRIBE " + name)
+    lines, _ = raw.cmd('LSUB "" Branchy/%')
+    assert sorted(lines) == [b'* LSUB () "/" "Branchy/Both"',
+                             b'* LSUB () "/" "Branchy/Leaf"',
+                             b'* LSUB (\\Noselect) "/" "Branchy/Sub"'], lines
+    lines, _ = raw.cmd('LSUB "" Branch%')
+    assert lines == [b'* LSUB (\\Noselect) "/" "Branchy"'], lines
+    lines, _ = raw.cmd('LSUB "" Branchy/*')
+    assert len(lines) == 4 and b"Noselect" not in b"".join(lines), lines
+    raw.cmd('LIST (RECURSIVEMATCH) "" *', expect=b"BAD")
+    raw.cmd('LIST (RECURSIVEMATCH REMOTE) "" *', expect=b"BAD")
+    lines, _ = raw.cmd('LIST (SUBSCRIBED RECURSIVEMATCH) "" Branchy/%')
+    assert sorted(lines) == [
+        b'* LIST (\\HasChildren \\Subscribed) "/" "Branchy/Both"',
+        b'* LIST (\\HasChildren) "/" "Branchy/Sub" '
+        b'("CHILDINFO" ("SUBSCRIBED"))',
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" "Branchy/Leaf"'], lines
+    # The child matched too: no CHILDINFO for its parent.
+    lines, _ = raw.cmd(
+        'LIST (SUBSCRIBED RECURSIVEMATCH) "" (Branchy/Sub Branchy/Sub/Deep)')
+    assert lines == [
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" "Branchy/Sub/Deep"'], \
+        lines
+    lines, _ = raw.cmd('LIST (SUBSCRIBED) "" Branchy/%')
+    assert len(lines) == 2 and b"CHILDINFO" not in b"".join(lines), lines
+    raw.close()
+
+
+@tap.test
+def condstore_enabled_while_selected_tells_highestmodseq():
+    # RFC 7162 3.1: the first CONDSTORE enabling command with a mailbox
+    # selected answers "* OK [HIGHESTMODSEQ n]" too (imaptest
+    # "esearch-condstore"); later ones do not repeat it.
+    setup = Raw()
+    folder_with(setup, "Late", 1)
+    setup.close()
+    for command in ("FETCH 1 MODSEQ", "ENABLE CONDSTORE",
+                    "SEARCH MODSEQ 1", "STATUS INBOX (HIGHESTMODSEQ)"):
+        raw = Raw()
+        lines, _ = raw.cmd("SELECT Late")
+        highest = code(lines, rb"HIGHESTMODSEQ")
+        lines, _ = raw.cmd(command)
+        assert b"* OK [HIGHESTMODSEQ %d] Highest" % highest in lines, \
+            (command, lines)
+        lines, _ = raw.cmd(command)
+        assert not [x for x in lines if b"[HIGHESTMODSEQ" in x], lines
+        raw.close()
+
+
+@tap.test
+def expunge_tells_what_another_session_just_expunged():
+    # Not only once the storage's notice came in (imaptest "expunge",
+    # which failed about one run in two).
+    a, b = Raw(), Raw()
+    folder_with(a, "Twice", 2)
+    for n in range(5):
+        a.append("Twice", "more %d" % n)
+        a.cmd("SELECT Twice")
+        b.cmd("SELECT Twice")
+        a.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)")
+        b.cmd("STORE 1 +FLAGS.SILENT (\\Deleted)")
+        lines, _ = a.cmd("EXPUNGE")
+        assert lines == [b"* 1 EXPUNGE"], lines
+        lines, _ = b.cmd("EXPUNGE")
+        assert b"* 1 EXPUNGE" in lines, (n, lines)
+    a.close()
+    b.close()
 
 
 @tap.test
