@@ -287,6 +287,9 @@ typedef struct {
 	const char *special_use; /* "\\Drafts" ..., nullable */
 	gboolean has_children;
 	gboolean subscribed;
+	/* ABI 1.1 (RAVEN_STRUCT_HAS): a subscribed name with no folder
+	 * behind it (IMAP keeps subscriptions of deleted mailboxes). */
+	gboolean nonexistent;
 } RavenFolderInfo;
 
 /* Told of changes to an open mailbox (for IDLE and other sessions).  Called

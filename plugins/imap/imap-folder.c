@@ -334,27 +334,37 @@ list_one(ImapSession *s, const ListArgs *a, const RavenFolderInfo *f)
 	g_autoptr(GString) attrs = g_string_new(NULL);
 	g_autoptr(GString) quoted = g_string_new(NULL);
 	gboolean childinfo = FALSE;
+	gboolean gone = RAVEN_STRUCT_HAS(f, RavenFolderInfo, nonexistent)
+	                && f->nonexistent;
 
 	if (!matches(a, wire))
+		return;
+	/* A subscription whose mailbox is gone shows only where
+	 * subscriptions are listed (RFC 5258 3.4: \NonExistent). */
+	if (gone && !a->subscribed_only)
 		return;
 	if (a->subscribed_only && !f->subscribed) {
 		if (!a->recursive || !hidden_subscribed_child(s, a, wire))
 			return;
 		childinfo = TRUE;
 	}
-	if (!a->lsub)
+	if (gone && !a->lsub)
+		g_string_append(attrs, "\\NonExistent");
+	else if (gone)
+		g_string_append(attrs, "\\Noselect");
+	else if (!a->lsub)
 		g_string_append(attrs, f->has_children ? "\\HasChildren"
 		                                       : "\\HasNoChildren");
 	if ((a->ret_subscribed || a->subscribed_only) && f->subscribed
 	    && !a->lsub)
 		g_string_append(attrs, " \\Subscribed");
-	if (f->special_use && !a->lsub)
+	if (f->special_use && !a->lsub && !gone)
 		g_string_append_printf(attrs, " %s", f->special_use);
 	imap_append_name(s, quoted, wire);
 	imap_untagged(s, "%s (%s) \"/\" %s%s", a->lsub ? "LSUB" : "LIST",
 	              g_strchug(attrs->str), quoted->str,
 	              childinfo ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "");
-	if (a->ret_status)
+	if (a->ret_status && !gone)
 		status_line(s, f->name, a->ret_status, NULL);
 }
 

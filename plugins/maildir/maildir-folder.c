@@ -75,6 +75,16 @@ maildir_list_folders(const char *user, gpointer data, GError **error)
 		                folder_info_new(name, has_children(names, name),
 		                                listed(subscribed, name)));
 	}
+	for (guint i = 0; i < subscribed->len; i++) {
+		const char *name = g_ptr_array_index(subscribed, i);
+		RavenFolderInfo *info;
+
+		if (listed(names, name))
+			continue;
+		info = folder_info_new(name, has_children(names, name), TRUE);
+		info->nonexistent = TRUE;
+		g_ptr_array_add(out, info);
+	}
 	return out;
 }
 

@@ -473,6 +473,26 @@ def failing_folder_commands_and_list_options():
 
 
 @tap.test
+def subscription_outlives_its_mailbox():
+    # RFC 3501 6.3.6 / RFC 5258 3.4: deleting a mailbox keeps its
+    # subscription, listed as \NonExistent.
+    raw = Raw()
+    raw.cmd("CREATE Gone")
+    raw.cmd("SUBSCRIBE Gone")
+    raw.cmd("DELETE Gone")
+    lines, _ = raw.cmd('LIST "" Gone')
+    assert lines == [], lines
+    lines, _ = raw.cmd('LIST (SUBSCRIBED) "" Gone')
+    assert lines == [b'* LIST (\\NonExistent \\Subscribed) "/" "Gone"'], lines
+    lines, _ = raw.cmd('LSUB "" Gone')
+    assert lines == [b'* LSUB (\\Noselect) "/" "Gone"'], lines
+    raw.cmd("UNSUBSCRIBE Gone")
+    lines, _ = raw.cmd('LSUB "" Gone')
+    assert lines == [], lines
+    raw.close()
+
+
+@tap.test
 def condstore_other_session_sees_modseq():
     a, b = Raw(), Raw()
     folder_with(a, "Cond", 3)
