@@ -82,7 +82,11 @@ arg_new(ImapArgType type, const char *s, gsize len)
 
 	arg->type = type;
 	if (s) {
-		arg->str = g_strndup(s, len);
+		/* Not g_strndup: it stops at a NUL, and a literal (APPEND's
+		 * message) may hold NULs that must come through. */
+		arg->str = g_malloc(len + 1);
+		memcpy(arg->str, s, len);
+		arg->str[len] = '\0';
 		arg->len = len;
 	}
 	return arg;

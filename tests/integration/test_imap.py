@@ -473,6 +473,25 @@ def failing_folder_commands_and_list_options():
 
 
 @tap.test
+def append_literal8_keeps_every_byte():
+    # A NUL in a literal8 once cut the stored message short (zeros).
+    raw = Raw()
+    folder = "Bin%d" % os.getpid()
+    raw.cmd("CREATE " + folder)
+    msg = (b"From: a@example.test\r\nContent-Type: application/octet-stream"
+           b"\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+           b" -\x00\xff after the NUL\r\n")
+    raw.cmd(b"APPEND %s ~{%d+}\r\n%s" % (folder.encode(), len(msg), msg))
+    raw.cmd("SELECT " + folder)
+    raw.conn.send(b"b1 FETCH 1 BINARY.PEEK[1]\r\n")
+    data = b""
+    while b"b1 OK" not in data:
+        data += raw.conn.pending(0.5)
+    assert b" -\x00\xff after the NUL\r\n" in data, data
+    raw.close()
+
+
+@tap.test
 def subscription_outlives_its_mailbox():
     # RFC 3501 6.3.6 / RFC 5258 3.4: deleting a mailbox keeps its
     # subscription, listed as \NonExistent.
