@@ -455,6 +455,17 @@ test_ranges(void)
 	g_string_truncate(text, 0);
 	imap_ranges_format(text, r);
 	g_assert_cmpstr(text->str, ==, "1:4,6");
+	{
+		static const guint32 sorted[] = { 2, 5, 9 };
+		g_autoptr(GArray) uids
+			= g_array_new(FALSE, FALSE, sizeof(guint32));
+
+		g_array_append_vals(uids, sorted, 3);
+		g_assert_true(imap_uids_contain(uids, 5));
+		g_assert_true(imap_uids_contain(uids, 9));
+		g_assert_false(imap_uids_contain(uids, 4));
+		g_assert_false(imap_uids_contain(NULL, 5));
+	}
 }
 
 int

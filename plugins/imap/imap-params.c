@@ -312,3 +312,22 @@ imap_parse_search_return(const ImapArg *list, guint *options)
 		*options = IMAP_SEARCH_ALL;
 	return TRUE;
 }
+
+gboolean
+imap_uids_contain(const GArray *uids, guint32 uid)
+{
+	guint low = 0, high = uids ? uids->len : 0;
+
+	while (low < high) {
+		guint mid = low + (high - low) / 2;
+		guint32 at = g_array_index(uids, guint32, mid);
+
+		if (at == uid)
+			return TRUE;
+		if (at < uid)
+			low = mid + 1;
+		else
+			high = mid;
+	}
+	return FALSE;
+}

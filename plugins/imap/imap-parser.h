@@ -126,6 +126,8 @@ void imap_ranges_subtract(const GArray *ranges,
 GArray *imap_ranges_expand(const GArray *ranges, guint max);
 /* Ascending ranges as a compact set, "1:5,8"; "" for none. */
 void imap_ranges_format(GString *out, const GArray *ranges);
+/* Whether the ascending guint32 array `uids` (nullable) holds `uid`. */
+gboolean imap_uids_contain(const GArray *uids, guint32 uid);
 
 /* A mod-sequence (RFC 7162: 0 to 2^63 - 1). */
 gboolean imap_parse_modseq(const char *text, guint64 *out);

@@ -57,21 +57,7 @@ claim(char *key, guint32 uid)
 gboolean
 imap_recent_has(ImapSession *s, guint32 uid)
 {
-	GArray *r = s->view.recent;
-	guint low = 0, high = r ? r->len : 0;
-
-	while (low < high) {
-		guint mid = low + (high - low) / 2;
-		guint32 at = g_array_index(r, guint32, mid);
-
-		if (at == uid)
-			return TRUE;
-		if (at < uid)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return FALSE;
+	return imap_uids_contain(s->view.recent, uid);
 }
 
 void

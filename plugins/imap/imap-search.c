@@ -151,22 +151,7 @@ flag_key(Eval *e, const char *k, gboolean *out)
 static gboolean
 saved_key(Eval *e)
 {
-	GArray *saved = e->s->view.saved;
-	guint32 uid = INFO(e->s, e->i)->uid;
-	guint low = 0, high = saved ? saved->len : 0;
-
-	while (low < high) {
-		guint mid = low + (high - low) / 2;
-		guint32 at = g_array_index(saved, guint32, mid);
-
-		if (at == uid)
-			return TRUE;
-		if (at < uid)
-			low = mid + 1;
-		else
-			high = mid;
-	}
-	return FALSE;
+	return imap_uids_contain(e->s->view.saved, INFO(e->s, e->i)->uid);
 }
 
 static gboolean
